@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Remove the demo lab: every container named containment-lab-<n> (or labelled containment.lab=demo),
+# its /var/lib/docker volume containment-lab-<n>-docker, and lab/inventory.yml.
+#
+#   lab/down.sh            lab hosts and volumes
+#   lab/down.sh --images   also the lab host images containment-lab:* (rebuilt by lab/images.sh)
+#
+# Nothing else is touched: not Molecule's instances, not other containers, not dockerd.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+say() { printf 'lab: %s\n' "$*"; }
+
+mapfile -t hosts < <(
+  { docker ps -a --filter label=containment.lab=demo --format '{{.Names}}'
+    docker ps -a --format '{{.Names}}' | grep -E '^containment-lab-[0-9]+$' || true; } | sort -u)
+for h in "${hosts[@]}"; do
+  [ -n "$h" ] || continue
+  say "removing container $h"
+  docker rm -f "$h" >/dev/null
+done
+
+mapfile -t volumes < <(docker volume ls -q | grep -E '^containment-lab-[0-9]+-docker$' || true)
+for v in "${volumes[@]}"; do
+  [ -n "$v" ] || continue
+  say "removing volume $v"
+  docker volume rm "$v" >/dev/null
+done
+
+rm -f lab/inventory.yml
+
+if [ "${1:-}" = --images ]; then
+  mapfile -t images < <(docker image ls containment-lab --format '{{.Repository}}:{{.Tag}}')
+  for i in "${images[@]}"; do
+    [ -n "$i" ] || continue
+    say "removing image $i"
+    docker image rm "$i" >/dev/null
+  done
+fi
+say "lab removed"

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Start the demo lab hosts and write lab/inventory.yml. A host that is already running is left as
+# it is (its hardening survives), a stopped one is started again.
+#
+#   lab/up.sh          hosts from LAB_HOSTS (default "1:bookworm 2:bookworm 3:trixie")
+#
+# Each host is a container named containment-lab-<n> from image containment-lab:<platform>
+# (lab/images.sh), running systemd and its own dockerd; its /var/lib/docker is the volume
+# containment-lab-<n>-docker. The flags below are the ones that work on these machines
+# (reference/docker-facts.md, "Lab hosts on these machines"):
+#   - every capability except SYS_RESOURCE (absent from the kernel's bounding set, so
+#     --privileged fails) and except BPF/PERFMON/CHECKPOINT_RESTORE (names a 20.10 engine rejects);
+#   - seccomp, AppArmor and the masked /proc,/sys paths off, so the nested dockerd can work;
+#   - the host's cgroup namespace and /sys/fs/cgroup rw, tmpfs /run for systemd;
+#   - a volume for /var/lib/docker (overlay2 cannot sit on overlay).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+LAB_HOSTS=${LAB_HOSTS:-"1:bookworm 2:bookworm 3:trixie"}
+INVENTORY=lab/inventory.yml
+READY_WAIT=${LAB_READY_WAIT:-120}
+
+CAPS="AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER
+FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN
+NET_BIND_SERVICE NET_BROADCAST NET_RAW SETFCAP SETGID SETPCAP SETUID SYSLOG SYS_ADMIN SYS_BOOT
+SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_TIME SYS_TTY_CONFIG WAKE_ALARM"
+
+say() { printf 'lab: %s\n' "$*"; }
+die() { printf 'lab: ERROR: %s\n' "$*" >&2; exit 1; }
+
+state() {
+  local s
+  s=$(docker container inspect -f '{{.State.Status}}' "$1" 2>/dev/null) || s=absent
+  echo "${s:-absent}"
+}
+
+start_host() {
+  local name=$1 platform=$2 image="containment-lab:$2" cap args=()
+  docker image inspect "$image" >/dev/null 2>&1 || die "image $image missing: run lab/images.sh $platform"
+  case "$(state "$name")" in
+    running)
+      say "$name: running (left as it is)"
+      return ;;
+    absent) ;;
+    *)
+      say "$name: starting the stopped container"
+      docker start "$name" >/dev/null
+      return ;;
+  esac
+  args=(--cap-drop ALL)
+  for cap in $CAPS; do args+=(--cap-add "$cap"); done
+  args+=(--security-opt seccomp=unconfined --security-opt apparmor=unconfined
+    --security-opt systempaths=unconfined
+    --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw
+    --tmpfs /run --tmpfs /run/lock
+    -v "$name-docker:/var/lib/docker"
+    --hostname "$name"
+    --label containment.lab=demo --label "containment.lab.platform=$platform")
+  say "$name: creating from $image"
+  docker run -d --name "$name" "${args[@]}" "$image" /sbin/init >/dev/null
+}
+
+wait_ready() {
+  local name=$1 waited=0
+  until [ "$(docker exec "$name" systemctl is-active docker 2>/dev/null)" = active ] \
+      && docker exec "$name" docker info >/dev/null 2>&1; do
+    if [ "$waited" -ge "$READY_WAIT" ]; then
+      docker exec "$name" systemctl status docker --no-pager >&2 || true
+      die "$name: docker.service not active after ${READY_WAIT}s"
+    fi
+    sleep 2
+    waited=$((waited + 2))
+  done
+  say "$name: docker active ($(docker exec "$name" docker version --format '{{.Server.Version}}'))"
+}
+
+names=()
+for entry in $LAB_HOSTS; do
+  n=${entry%%:*} platform=${entry#*:}
+  case "$platform" in bookworm|trixie) ;; *) die "LAB_HOSTS entry '$entry': use <n>:bookworm or <n>:trixie" ;; esac
+  start_host "containment-lab-$n" "$platform"
+  names+=("containment-lab-$n")
+done
+for name in "${names[@]}"; do wait_ready "$name"; done
+
+{
+  echo "# Written by lab/up.sh; regenerated on every 'make demo'. Not tracked by git."
+  echo "---"
+  echo "docker_hosts:"
+  echo "  hosts:"
+  for name in "${names[@]}"; do echo "    $name:"; done
+  echo "  vars:"
+  echo "    ansible_connection: community.docker.docker"
+  echo "    ansible_python_interpreter: /usr/bin/python3"
+} >"$INVENTORY"
+say "inventory: $INVENTORY (${names[*]})"

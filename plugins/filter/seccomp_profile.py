@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright: containment.docker maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: seccomp_profile
+author: containment.docker maintainers
+version_added: 1.0.0
+short_description: Render the collection's seccomp policy data into a dockerd seccomp profile
+description:
+  - Turns the policy data in C(files/seccomp/default-policy.yml) (the engine's built-in default
+    syscall policy, authored as grouped YAML) into the JSON-ready profile dict dockerd reads
+    (C(seccomp-profile) in daemon.json or C(--security-opt seccomp=FILE)).
+  - The engine version picks the baseline. Before 23.0 the result equals moby v20.10.24's default
+    profile (no C(defaultErrnoRet), which those engines drop; io_uring and plain C(socket) allowed).
+    From 23.0 on it equals moby v26.1.5's default (C(defaultErrnoRet=1), C(socket) refused for
+    AF_VSOCK, riscv64 entries, CAP_BPF/CAP_PERFMON rules, ...).
+  - O(denied) names leave every rule and are denied by an explicit SCMP_ACT_ERRNO rule with
+    C(errnoRet=1) (EPERM). O(allowed) names join the unconditional allow rule and leave any
+    conditional rule, so no call is given two different actions.
+  - Rules never carry C(flags) (runc 1.1.5 and 1.1.15 refuse it at container start); the clone3
+    rule keeps answering ENOSYS (38) to containers without CAP_SYS_ADMIN so glibc 2.34+ falls back
+    to clone().
+  - Pure Python, runs on the controller; no host access.
+positional: engine_version, denied, allowed
+options:
+  _input:
+    description: The parsed policy data (schema 1), e.g. C(lookup('file', path) | from_yaml).
+    type: dict
+    required: true
+  engine_version:
+    description:
+      - Engine version as C(MAJOR.MINOR[.PATCH]) (V("20.10"), V("26.1.5")) or the whole output of
+        C(dockerd --version).
+      - Must be a string; an unquoted YAML C(20.10) is the float 20.1 and is refused.
+    type: str
+    required: true
+  denied:
+    description:
+      - Syscall names to deny (lower-case kernel names). C(clone3) is refused because EPERM would
+        break thread creation in glibc 2.34+.
+    type: list
+    elements: str
+    default: []
+  allowed:
+    description: Syscall names to allow unconditionally, in addition to the policy.
+    type: list
+    elements: str
+    default: []
+  source:
+    description: Where the policy came from (a file name), quoted in error messages.
+    type: str
+  host:
+    description: Host name quoted at the start of error messages.
+    type: str
+notes:
+  - Fails (AnsibleFilterError) with a message naming the host, the list entry or policy key and the
+    fix when the engine version cannot be read, a name is not a string or not syscall-shaped, a name
+    is in both O(denied) and O(allowed), or the policy data is malformed (unknown key, C(flags),
+    unknown action, bad engine constraint).
+seealso:
+  - name: Moby default seccomp profile
+    description: The engine's built-in default this policy reproduces.
+    link: https://docs.docker.com/engine/security/seccomp/
+"""
+
+EXAMPLES = r"""
+- name: Render the profile for the engine on the host, denying chroot
+  ansible.builtin.set_fact:
+    profile: >-
+      {{ lookup('ansible.builtin.file', 'files/seccomp/default-policy.yml') | from_yaml
+         | containment.docker.seccomp_profile('26.1.5', ['chroot'], []) }}
+
+- name: Write it as JSON
+  ansible.builtin.copy:
+    content: "{{ profile | to_nice_json }}\n"
+    dest: /etc/docker/seccomp/containment.json
+    owner: root
+    group: root
+    mode: "0644"
+"""
+
+RETURN = r"""
+_value:
+  description:
+    - The seccomp profile. C(syscalls) starts with the unconditional allow rule (names sorted),
+      then the conditional rules in policy order, then the operator's deny rule if any.
+    - Rule keys are C(names), C(action), and where present C(errnoRet), C(args), C(comment),
+      C(includes), C(excludes).
+  type: dict
+  sample:
+    defaultAction: SCMP_ACT_ERRNO
+    defaultErrnoRet: 1
+    archMap:
+      - architecture: SCMP_ARCH_X86_64
+        subArchitectures: [SCMP_ARCH_X86, SCMP_ARCH_X32]
+    syscalls:
+      - names: [accept, accept4, access]
+        action: SCMP_ACT_ALLOW
+      - names: [clone3]
+        action: SCMP_ACT_ERRNO
+        errnoRet: 38
+        excludes: {caps: [CAP_SYS_ADMIN]}
+      - names: [chroot]
+        action: SCMP_ACT_ERRNO
+        errnoRet: 1
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.containment.docker.plugins.module_utils.seccomp_policy import (
+    SeccompPolicyError,
+    render_profile,
+)
+
+
+def seccomp_profile(policy, engine_version, denied=None, allowed=None, source=None, host=None):
+    """Filter entry point: see DOCUMENTATION."""
+    try:
+        return render_profile(policy, engine_version, denied or [], allowed or [], source=source)
+    except SeccompPolicyError as exc:
+        raise AnsibleFilterError("%s%s" % ("%s: " % host if host else "", exc))
+
+
+class FilterModule(object):
+    """containment.docker seccomp profile renderer."""
+
+    def filters(self):
+        return {"seccomp_profile": seccomp_profile}

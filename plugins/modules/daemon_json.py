@@ -1,0 +1,274 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: containment.docker contributors
+# Apache License 2.0 (see galaxy.yml)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: daemon_json
+short_description: Merge keys into dockerd's daemon.json, validated, atomically, with a backup
+version_added: "1.0.0"
+description:
+  - Reads the existing C(daemon.json), sets the keys given in O(settings) and drops those in
+    O(remove), and keeps every other key (for example C(log-driver), C(log-opts), C(runtimes)) with
+    its value unchanged.
+  - The file is rewritten only when the merged configuration differs in meaning from the current
+    one; formatting alone never counts as a change.
+  - The candidate is written to a temporary file beside the target, validated, and then moved over
+    the target in one C(rename) (atomic on the same file system). The previous file is kept as a
+    timestamped backup when O(backup=true), so it can be restored.
+  - Validation has two parts. First, every key of the merged file is compared with the flags on
+    dockerd's command line (O(command_line)); a key given in both places stops dockerd at start
+    ("the following directives are specified both as a flag and in the configuration file",
+    moby daemon/config), so such a conflict fails the task before anything is written. Second,
+    where the engine has it (dockerd 23.0 and later), C(dockerd --validate --config-file CANDIDATE)
+    must print C(configuration OK); dockerd 20.10 has no C(--validate) (it exits 1 with "unknown
+    flag"), and then only the parse and conflict checks apply.
+  - The module never restarts dockerd; the C(containment.docker.daemon) role does that through
+    its handler chain and rolls back from RV(backup_file) when the engine does not come back.
+author:
+  - containment.docker contributors
+options:
+  path:
+    description: Absolute path of the daemon configuration file.
+    type: path
+    default: /etc/docker/daemon.json
+  settings:
+    description:
+      - Top-level keys to set, with their values. A value replaces the whole value of its key.
+      - Booleans, numbers, lists and objects are written as JSON types, never as strings.
+    type: dict
+    default: {}
+  remove:
+    description: Top-level keys to delete when present. A key may not be both set and removed.
+    type: list
+    elements: str
+    default: []
+  backup:
+    description:
+      - Keep the previous file as C(PATH.<timestamp>~) (Ansible's backup naming) before replacing
+        it. Nothing is backed up when the file did not exist.
+    type: bool
+    default: true
+  mode:
+    description:
+      - Permissions of the written file. CIS Docker Benchmark 3.18 asks for C(0644) or stricter;
+        the file is always owned by root:root (3.17).
+    type: str
+    default: "0644"
+  validate:
+    description:
+      - Run C(dockerd --validate) on the candidate when the engine supports it.
+      - Skipped in check mode, because the engine's check of C(userns-remap) looks up an account
+        that a check-mode run has not created yet.
+    type: bool
+    default: true
+  dockerd_path:
+    description: The dockerd binary used for validation; looked up on PATH when not absolute.
+    type: str
+    default: dockerd
+  command_line:
+    description:
+      - dockerd's command line as the service starts it (for example the unit's C(ExecStart) with
+        C($DOCKER_OPTS) expanded). Every option on it is matched to its daemon.json key; a key
+        present in both fails the task. Empty means no conflict check.
+    type: str
+    default: ""
+notes:
+  - Only top-level keys are merged. To change one entry of C(log-opts), pass the whole object.
+  - An empty or blank existing file counts as C({}), as it does for dockerd.
+attributes:
+  check_mode:
+    support: full
+    description: Predicts the change and the diff; writes nothing and skips C(dockerd --validate).
+  diff_mode:
+    support: full
+    description: Shows the file before and after, as dockerd will read it.
+  platform:
+    platforms: posix
+seealso:
+  - name: dockerd configuration file reference
+    description: Every key daemon.json accepts.
+    link: https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file
+"""
+
+EXAMPLES = r"""
+- name: Turn on user-namespace remapping and a daemon-wide seccomp profile
+  containment.docker.daemon_json:
+    settings:
+      userns-remap: "dockremap:dockremap"
+      seccomp-profile: /etc/docker/seccomp/containment.json
+    command_line: "/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock"
+  register: daemon_json_result
+
+- name: Drop a key the engine no longer accepts
+  containment.docker.daemon_json:
+    remove:
+      - disable-legacy-registry
+"""
+
+RETURN = r"""
+path:
+  description: The file that was managed.
+  returned: always
+  type: str
+  sample: /etc/docker/daemon.json
+existed:
+  description: Whether the file existed before the task.
+  returned: always
+  type: bool
+  sample: true
+config:
+  description: The configuration after the task (in check mode, the one that would be written).
+  returned: always
+  type: dict
+  sample: {"log-driver": "json-file", "userns-remap": "dockremap:dockremap"}
+previous:
+  description: The configuration before the task; C({}) when the file did not exist.
+  returned: always
+  type: dict
+  sample: {"log-driver": "json-file"}
+changed_keys:
+  description: Top-level keys added, changed or removed.
+  returned: always
+  type: list
+  elements: str
+  sample: ["userns-remap", "seccomp-profile"]
+backup_file:
+  description: The backup of the previous file; empty when none was made.
+  returned: always
+  type: str
+  sample: /etc/docker/daemon.json.12345.2026-11-30@03:30:00~
+validation:
+  description: What validated the candidate.
+  returned: always
+  type: str
+  sample: "dockerd --validate: configuration OK"
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.containment.docker.plugins.module_utils.daemon_config import (
+    DaemonConfigError,
+    find_flag_conflicts,
+    merge_config,
+    parse_config,
+    render_config,
+)
+
+
+def changed_keys(before, after):
+    keys = [k for k in after if k not in before or before[k] != after[k]]
+    keys.extend(k for k in before if k not in after)
+    return keys
+
+
+def run_validate(module, dockerd, candidate):
+    """Return a description of the validation, or fail the module with dockerd's answer."""
+    rc, out, err = module.run_command([dockerd, "--validate", "--config-file", candidate])
+    text = (out + err).strip()
+    if rc == 0:
+        return "dockerd --validate: %s" % (text or "configuration OK")
+    if "unknown flag: --validate" in text:
+        return "dockerd --validate not supported by this engine (before 23.0): parse and conflict checks only"
+    raise DaemonConfigError(
+        "dockerd rejects the new configuration (dockerd --validate exit %d): %s. Nothing was "
+        "written and dockerd was not restarted; fix the offending key in the role's variables or "
+        "in the existing file." % (rc, text)
+    )
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", default="/etc/docker/daemon.json"),
+            settings=dict(type="dict", default={}),
+            remove=dict(type="list", elements="str", default=[]),
+            backup=dict(type="bool", default=True),
+            mode=dict(type="str", default="0644"),
+            validate=dict(type="bool", default=True),
+            dockerd_path=dict(type="str", default="dockerd"),
+            command_line=dict(type="str", default=""),
+        ),
+        supports_check_mode=True,
+    )
+    path = module.params["path"]
+    result = dict(changed=False, path=path, existed=os.path.exists(path), backup_file="",
+                  validation="none", changed_keys=[])
+
+    try:
+        if not os.path.isabs(path):
+            raise DaemonConfigError("path '%s' is not absolute; give the full path of daemon.json." % path)
+        before_text = ""
+        if result["existed"]:
+            with open(path, "r") as handle:
+                before_text = handle.read()
+        current = parse_config(before_text, path)
+        merged = merge_config(current, module.params["settings"], module.params["remove"])
+        conflicts = find_flag_conflicts(merged, module.params["command_line"])
+        if conflicts:
+            raise DaemonConfigError(
+                "%s and dockerd's command line both set %s; dockerd refuses to start when a "
+                "directive is given both as a flag and in the configuration file. Remove the flag "
+                "from the service unit (or /etc/default/docker), or keep the key out of "
+                "daemon.json. Command line: %s"
+                % (path, ", ".join("'%s' (flag %s)" % c for c in conflicts), module.params["command_line"])
+            )
+    except (DaemonConfigError, IOError, OSError) as exc:
+        module.fail_json(msg="%s" % to_native(exc), **result)
+
+    result["previous"] = current
+    result["config"] = merged
+    result["changed_keys"] = changed_keys(current, merged)
+    after_text = render_config(merged) if result["changed_keys"] or not result["existed"] else before_text
+    content_changed = bool(result["changed_keys"]) or not result["existed"]
+    if module._diff:
+        result["diff"] = dict(before=before_text, after=after_text,
+                              before_header=path, after_header=path)
+
+    if content_changed and not module.check_mode:
+        directory = os.path.dirname(path)
+        if not os.path.isdir(directory):
+            module.fail_json(msg="directory %s does not exist; is dockerd installed?" % directory, **result)
+        fd, candidate = tempfile.mkstemp(prefix=".daemon.json.", dir=directory)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(after_text)
+            if module.params["validate"]:
+                dockerd = module.params["dockerd_path"]
+                if not os.path.isabs(dockerd):
+                    dockerd = module.get_bin_path(dockerd, required=True)
+                result["validation"] = run_validate(module, dockerd, candidate)
+            else:
+                result["validation"] = "disabled"
+            if result["existed"] and module.params["backup"]:
+                result["backup_file"] = module.backup_local(path)
+            module.atomic_move(candidate, path)
+        except DaemonConfigError as exc:
+            module.fail_json(msg="%s: %s" % (path, to_native(exc)), **result)
+        finally:
+            if os.path.exists(candidate):
+                os.unlink(candidate)
+        result["changed"] = True
+    elif content_changed:
+        result["changed"] = True
+        result["validation"] = "skipped in check mode"
+
+    if os.path.exists(path):
+        file_args = dict(path=path, owner="root", group="root", mode=module.params["mode"])
+        result["changed"] = module.set_fs_attributes_if_different(
+            module.load_file_common_arguments(file_args), result["changed"]
+        )
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
