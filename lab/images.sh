@@ -28,7 +28,7 @@ build() {
   else
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' RETURN
-    # shellcheck disable=SC2046
+    # shellcheck disable=SC2016  # $1 is expanded by mmdebstrap, not here
     mmdebstrap --quiet --variant=apt \
       --include="$(recipe "$suite" | sed -n 's/^packages=//p')" \
       --customize-hook='rm -f "$1/etc/machine-id"; : > "$1/etc/machine-id"' \

@@ -57,6 +57,9 @@ options:
   host:
     description: Host name quoted at the start of error messages.
     type: str
+  dest:
+    description: Path of the profile file being rendered, quoted in error messages after the host.
+    type: str
 notes:
   - Fails (AnsibleFilterError) with a message naming the host, the list entry or policy key and the
     fix when the engine version cannot be read, a name is not a string or not syscall-shaped, a name
@@ -118,12 +121,14 @@ from ansible_collections.containment.docker.plugins.module_utils.seccomp_policy 
 )
 
 
-def seccomp_profile(policy, engine_version, denied=None, allowed=None, source=None, host=None):
+def seccomp_profile(policy, engine_version, denied=None, allowed=None, source=None, host=None,
+                    dest=None):
     """Filter entry point: see DOCUMENTATION."""
     try:
         return render_profile(policy, engine_version, denied or [], allowed or [], source=source)
     except SeccompPolicyError as exc:
-        raise AnsibleFilterError("%s%s" % ("%s: " % host if host else "", exc))
+        prefix = "".join("%s: " % part for part in (host, dest) if part)
+        raise AnsibleFilterError("%s%s" % (prefix, exc))
 
 
 class FilterModule(object):

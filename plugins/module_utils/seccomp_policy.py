@@ -54,6 +54,14 @@ class SeccompPolicyError(ValueError):
     """Bad policy data, engine version or operator input; the message says what to fix."""
 
 
+def _kind(value):
+    """Plain type name for messages (Ansible wraps YAML values in tagged subclasses)."""
+    for kind in (bool, int, float, str, list, dict):
+        if isinstance(value, kind):
+            return kind.__name__
+    return "null" if value is None else type(value).__name__
+
+
 def _where(context):
     return "%s: " % context if context else ""
 
@@ -68,7 +76,7 @@ def parse_engine_version(value, context=None):
         raise SeccompPolicyError(
             "%sengine version must be a string such as '20.10' or '26.1.5', got %s %r; "
             "quote it in YAML (seccomp_engine_version: \"20.10\")"
-            % (_where(context), type(value).__name__, value))
+            % (_where(context), _kind(value), value))
     match = _VERSION_LINE_RE.match(value) or _VERSION_RE.match(value)
     if not match:
         raise SeccompPolicyError(
@@ -116,13 +124,13 @@ def validate_syscall_names(names, varname):
     if isinstance(names, (str, bytes)) or not isinstance(names, (list, tuple)):
         raise SeccompPolicyError(
             "%s must be a list of syscall names, got %s %r; write it as a YAML list, "
-            "e.g. %s: [chroot]" % (varname, type(names).__name__, names, varname))
+            "e.g. %s: [chroot]" % (varname, _kind(names), names, varname))
     seen = []
     for index, name in enumerate(names):
         if not isinstance(name, str):
             raise SeccompPolicyError(
                 "%s[%d] must be a syscall name (a string), got %s %r"
-                % (varname, index, type(name).__name__, name))
+                % (varname, index, _kind(name), name))
         if not SYSCALL_NAME_RE.match(name):
             raise SeccompPolicyError(
                 "%s[%d] %r is not a syscall name: use the kernel's lower-case name "
@@ -237,8 +245,7 @@ def render_profile(policy, engine_version, denied=None, allowed=None, source=Non
 
     src = source or "seccomp policy data"
     if not isinstance(policy, dict):
-        raise SeccompPolicyError("%s: the policy must be a mapping, got %s"
-                                 % (src, type(policy).__name__))
+        raise SeccompPolicyError("%s: the policy must be a mapping, got %s" % (src, _kind(policy)))
     if policy.get("schema") != SCHEMA_VERSION:
         raise SeccompPolicyError("%s: schema must be %d, got %r"
                                  % (src, SCHEMA_VERSION, policy.get("schema")))

@@ -284,12 +284,20 @@ class Plan(object):
         return any(f['changed'] for f in self.files.values())
 
 
+def dockerd_readable(line):
+    """dockerd (20.10 and 26.1 checked) refuses a whole file when any non-blank, non-comment
+    line is not three colon-separated fields; other lines' numbers it never parses."""
+    return line.kind != 'malformed' or len(line.text.strip().split(':')) == 3
+
+
 def plan(subuid_text, subgid_text, name, uid=None, start=DEFAULT_START, count=DEFAULT_COUNT,
-         ranges=None, pinned=False, host='', subuid_path='/etc/subuid', subgid_path='/etc/subgid'):
+         ranges=None, pinned=False, host='', subuid_path='/etc/subuid', subgid_path='/etc/subgid',
+         fail_on_unparsable=False):
     """Compute the new contents of both files. Raises SubidError; never touches the disk.
 
     subuid_text / subgid_text: current contents, None when the file is absent.
     uid: the account's numeric UID when it exists (lines keyed by it count as the account's).
+    fail_on_unparsable: raise for a foreign line dockerd cannot read instead of warning.
     """
     if not name or ':' in name or name.strip() != name or '\n' in name:
         raise SubidError('%s: account name %r cannot key a subid line. Fix: give a plain user name.'
@@ -306,12 +314,20 @@ def plan(subuid_text, subgid_text, name, uid=None, start=DEFAULT_START, count=DE
         parsed[key] = parse_file(texts[key])
         own[key], foreign[key], malformed = _split_owner(parsed[key], name, uid, paths[key], host)
         for line in malformed:
+            readable = dockerd_readable(line)
+            if fail_on_unparsable and not readable:
+                raise SubidError(
+                    '%s: %s: another owner\'s line is malformed (%s). dockerd refuses the whole file ("Cannot '
+                    'parse subuid/gid information: Format not correct") and would not start with '
+                    'userns-remap. Nothing was written. Fix: correct the line to name_or_uid:start:count '
+                    '(subuid(5)) or remove it.' % (host or 'host', _where(paths[key], line), line.reason))
             result.malformed.append(dict(file=paths[key], line=line.number, content=line.text,
-                                         reason=line.reason))
+                                         reason=line.reason, dockerd_readable=readable))
             hint = ''
-            if line.reason.startswith('expected 3'):
-                hint = ' dockerd refuses to read a file with such a line (no user namespace, no start).'
-            result.warnings.append('%s: left untouched, not the account\'s line and malformed (%s); it owns '
+            if not readable:
+                hint = (' dockerd refuses a file with such a line ("Format not correct") and will not start '
+                        'with userns-remap until it is fixed.')
+            result.warnings.append('%s: left untouched: not the account\'s line and malformed (%s); it owns '
                                    'no IDs for shadow-utils, so it is ignored for overlaps.%s'
                                    % (_where(paths[key], line), line.reason, hint))
 

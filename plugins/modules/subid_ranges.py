@@ -21,8 +21,9 @@ description:
   - dockerd looks the remap account's ranges up by the B(user) name or numeric UID in B(both) files;
     the group is never the key in C(/etc/subgid). So this module keys the lines of both files by
     the user name, and counts a line keyed by the account's numeric UID as the account's own range.
-  - dockerd maps all lines of the account back to back in file order; the first line's start is the
-    host ID of container root and names the data root C(/var/lib/docker/<subuid start>.<subgid start>).
+  - dockerd maps all lines of the account back to back in file order (not sorted; checked on 20.10.24
+    and 26.1.5); the first line's start is the host ID of container root and names the data root
+    C(/var/lib/docker/<subuid start>.<subgid start>).
   - Lines of other owners, comments, blank lines and their order are left byte for byte. Only the
     account's own lines are replaced, and only when they must change. Writes are atomic; a file that
     does not exist is created C(root:root) mode C(0644).
@@ -45,8 +46,12 @@ description:
     range is unusable (count 0, last ID past 4294967294) fail the task; nothing is written.
   - Malformed lines of B(other) owners are left untouched and reported as warnings and in
     RV(malformed_lines). shadow-utils ignores them, so they own no IDs and cannot cause an overlap;
-    they do not stop the task. dockerd refuses to read a file containing a line that is not three
-    colon-separated fields, which the warning says.
+    they do not stop the task unless O(fail_on_unparsable=true) and dockerd cannot read them.
+  - dockerd reads the lines keyed by the account's UID and, only when there are none, the lines keyed
+    by its name (checked on 20.10.24 and 26.1.5 - a UID line wins even after a name line). When the
+    account has lines of both kinds in one file, the name lines are dead weight that other tools
+    (shadow-utils, rootless runtimes) still read, so the module rewrites that file's lines of the
+    account, keyed by the name.
 author:
   - containment.docker maintainers
 attributes:
@@ -124,6 +129,16 @@ options:
         RV(backup_files).
     type: bool
     default: true
+  fail_on_unparsable:
+    description:
+      - Fail, before writing, when a line of another owner is not three colon-separated fields.
+      - dockerd (20.10.24 and 26.1.5 checked) refuses the whole file then ("Cannot parse subuid/gid
+        information - Format not correct") and does not start with userns-remap. Off, such a line is
+        only a warning. The C(userns_remap) role turns it on.
+      - Foreign lines with three fields but bad numbers (C(bob:x:1)) are always only a warning - dockerd
+        never parses other owners' numbers.
+    type: bool
+    default: false
 notes:
   - "Failures name the host, the file, the line number and content, and the fix: bad input (O(count)
     below 1, negative O(start), a range past 2^32-1, overlapping O(ranges)), a malformed line of the
@@ -233,7 +248,24 @@ malformed_lines:
   returned: success
   type: list
   elements: dict
-  sample: [{"file": "/etc/subuid", "line": 3, "content": "bob:1000", "reason": "expected 3 colon-separated fields"}]
+  contains:
+    file:
+      description: Path of the file.
+      type: str
+    line:
+      description: Line number (1-based).
+      type: int
+    content:
+      description: The line as found.
+      type: str
+    reason:
+      description: What is wrong with it.
+      type: str
+    dockerd_readable:
+      description: False when dockerd refuses the file because of this line.
+      type: bool
+  sample: [{"file": "/etc/subuid", "line": 3, "content": "bob:1000", "dockerd_readable": false,
+            "reason": "expected 3 colon-separated fields name_or_uid:start:count, found 2"}]
 changes:
   description: What changed (or would change in check mode), one entry per file.
   returned: success
@@ -328,6 +360,7 @@ def main():
             subuid_path=dict(type='path', default='/etc/subuid'),
             subgid_path=dict(type='path', default='/etc/subgid'),
             backup=dict(type='bool', default=True),
+            fail_on_unparsable=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -341,7 +374,8 @@ def main():
         result = plan(texts['subuid'], texts['subgid'], params['name'], uid=uid,
                       start=params['start'], count=params['count'], ranges=params['ranges'],
                       pinned=params['pinned'], host=host,
-                      subuid_path=paths['subuid'], subgid_path=paths['subgid'])
+                      subuid_path=paths['subuid'], subgid_path=paths['subgid'],
+                      fail_on_unparsable=params['fail_on_unparsable'])
     except SubidError as exc:
         module.fail_json(msg=to_native(exc), name=params['name'], uid=uid)
 

@@ -221,7 +221,7 @@ def test_no_changes_when_lists_empty_or_none(policy):
     ("26", "cannot read an engine version"),
     ("26.x", "cannot read an engine version"),
     ("Docker version unknown", "cannot read an engine version"),
-    (20.10, "quote it"),              # YAML's 20.10 is the float 20.1
+    (20.10, "got float 20.1; quote it"),  # YAML's 20.10 is the float 20.1
     (26, "must be a string"),
     (None, "must be a string"),
     (True, "must be a string"),
@@ -293,8 +293,8 @@ def test_policy_data_is_grouped_and_names_every_reference_call(policy):
 
 
 def test_filter_names_the_host_in_errors(policy):
-    with pytest.raises(AnsibleFilterError, match=r"^lab1: chroot named in both"):
-        seccomp_profile(policy, "26.1", ["chroot"], ["chroot"], host="lab1")
+    with pytest.raises(AnsibleFilterError, match=r"^lab1: /etc/docker/p.json: chroot named in both"):
+        seccomp_profile(policy, "26.1", ["chroot"], ["chroot"], host="lab1", dest="/etc/docker/p.json")
     assert seccomp_profile(policy, "26.1")["defaultErrnoRet"] == 1
 
 

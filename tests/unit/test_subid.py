@@ -313,3 +313,20 @@ def test_highest_usable_range_is_accepted():
 ])
 def test_find_free_block(start, count, occupied, expected):
     assert find_free_block(start, count, occupied) == expected
+
+
+@pytest.mark.parametrize('bad, readable', [
+    ('bob:1000\n', False),
+    ('bob:1:2:3\n', False),
+    ('bob:x:1\n', True),
+    (':1:1\n', True),
+])
+def test_foreign_line_dockerd_cannot_read_fails_only_when_asked(bad, readable):
+    result = run(bad, '')
+    assert result.malformed[0]['dockerd_readable'] is readable
+    if readable:
+        assert run(bad, '', fail_on_unparsable=True).changed
+    else:
+        with pytest.raises(SubidError, match=r"h1: /etc/subuid line 1: '%s'.*Format not correct.*Fix:"
+                           % bad.strip()):
+            run(bad, '', fail_on_unparsable=True)

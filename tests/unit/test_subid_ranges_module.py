@@ -79,7 +79,7 @@ def test_real_run_matches_check_mode_and_keeps_foreign_bytes(tmp_path):
         assert out[key] == predicted[key], key
     assert out['relocated'] is True and out['subuid_start'] == 327680
     assert out['conflicts'] == [dict(file=str(tmp_path / 'subuid'), line=2, content='alice:165536:65536')]
-    assert any('taken' in w for w in out['warnings'])
+    assert 'taken' in json.dumps(out.get('warnings', []))  # 2.19 returns structured warnings
     assert read(tmp_path / 'subuid') == foreign + b'\ndockremap:327680:65536\n'
     assert read(tmp_path / 'subgid') == b'dockremap:327680:65536\n'
     # an existing file keeps its mode; backups were made of both existing files
@@ -155,3 +155,13 @@ def test_bad_input_fails_naming_host_and_writes_nothing(tmp_path, args, content,
     assert not (tmp_path / 'subgid').exists()
     if content is not None:
         assert read(tmp_path / 'subuid') == content.encode()
+
+
+def test_fail_on_unparsable_foreign_line_writes_nothing(tmp_path):
+    (tmp_path / 'subuid').write_text('bob:1000\n')
+    out = run_module(tmp_path, fail_on_unparsable=True)
+    assert out['failed'] is True and "line 1: 'bob:1000'" in out['msg']
+    assert not (tmp_path / 'subgid').exists()
+    out = run_module(tmp_path)
+    assert out['changed'] is True and out['malformed_lines'][0]['dockerd_readable'] is False
+    assert read(tmp_path / 'subuid') == b'bob:1000\n' + DEF.encode()
