@@ -25,3 +25,23 @@ for _path in (REPO_ROOT, COLLECTIONS_DIR):
 def repo_root():
     """Absolute path of the repository (= collection) root."""
     return REPO_ROOT
+
+
+def run_module_file(module_name, tmp_path, check=False, diff=False, **args):
+    """Run plugins/modules/<module_name>.py as Ansible runs it: a subprocess reading a JSON args
+    file, so check mode, diff and failures go through AnsibleModule's real code path."""
+    import json
+    import subprocess
+
+    args["_ansible_check_mode"] = check
+    args["_ansible_diff"] = diff
+    args_file = tmp_path / ("%s-args.json" % module_name)
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    env = dict(os.environ, PYTHONPATH=COLLECTIONS_DIR + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    module = os.path.join(REPO_ROOT, "plugins", "modules", module_name + ".py")
+    proc = subprocess.run([sys.executable, module, str(args_file)], capture_output=True, text=True,
+                          env=env, cwd=str(tmp_path), check=False)
+    try:
+        return json.loads(proc.stdout)
+    except ValueError:
+        pytest.fail("module output is not JSON: rc=%s\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr))

@@ -1,0 +1,169 @@
+# -*- coding: utf-8 -*-
+"""daemon.json parsing, merging and flag conflicts (field faults F10, F11, F12), and the
+daemon_json module end to end on temp files."""
+
+import json
+import os
+import shutil
+import stat
+
+import pytest
+
+from conftest import run_module_file
+from plugins.module_utils.daemon_config import (
+    DaemonConfigError,
+    find_flag_conflicts,
+    flags_to_keys,
+    merge_config,
+    parse_config,
+    render_config,
+)
+
+DEBIAN_EXECSTART = "/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS"
+OURS = {"userns-remap": "dockremap:dockremap", "seccomp-profile": "/etc/docker/seccomp/containment.json"}
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"a": 1}{"b": 2}', "line 1, column 9: Extra data"),            # F12: two objects
+    ('{"log-driver": "json-file",}', "line 1, column 28"),            # F12: trailing comma
+    ('{\n  "a": 1,\n  "a": 2\n}', "key 'a' appears more than once"),
+    ('["userns-remap"]', "must hold one JSON object"),
+    ('{"log-opts": {"max-size": "1m", "max-size": "2m"}}', "key 'max-size' appears more than once"),
+])
+def test_parse_refuses_what_dockerd_would_refuse(text, message):
+    with pytest.raises(DaemonConfigError) as err:
+        parse_config(text, "/etc/docker/daemon.json")
+    assert message in str(err.value)
+    assert "/etc/docker/daemon.json" in str(err.value)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("", {}),
+    ("  \n", {}),
+    ('{"debug": true, "max-concurrent-downloads": 3}', {"debug": True, "max-concurrent-downloads": 3}),
+])
+def test_parse_accepts_what_dockerd_accepts(text, expected):
+    assert parse_config(text) == expected
+
+
+def test_merge_keeps_foreign_keys_in_order_and_types():  # F11
+    current = {
+        "log-driver": "json-file",
+        "log-opts": {"max-size": "10m", "max-file": "3"},
+        "runtimes": {"runsc": {"path": "/usr/bin/runsc", "runtimeArgs": ["--platform=ptrace"]}},
+        "live-restore": True,
+        "userns-remap": "default",
+    }
+    merged = merge_config(current, OURS)
+    assert list(merged) == ["log-driver", "log-opts", "runtimes", "live-restore", "userns-remap", "seccomp-profile"]
+    for key in ("log-driver", "log-opts", "runtimes", "live-restore"):
+        assert merged[key] == current[key]
+    assert merged["live-restore"] is True
+    assert merged["userns-remap"] == "dockremap:dockremap"
+    assert json.loads(render_config(merged)) == merged
+
+
+@pytest.mark.parametrize("current, settings, remove, expected", [
+    ({}, OURS, [], OURS),
+    ({"disable-legacy-registry": True, "debug": False}, {}, ["disable-legacy-registry"], {"debug": False}),
+    ({"debug": False}, {}, ["not-there"], {"debug": False}),
+])
+def test_merge_table(current, settings, remove, expected):
+    assert merge_config(current, settings, remove) == expected
+
+
+def test_merge_refuses_a_key_both_set_and_removed():
+    with pytest.raises(DaemonConfigError, match="both set and removed"):
+        merge_config({}, {"debug": True}, ["debug"])
+
+
+@pytest.mark.parametrize("command_line, expected", [
+    (DEBIAN_EXECSTART, {"hosts": "-H", "containerd": "--containerd"}),
+    ("/usr/bin/dockerd --userns-remap=default --label a=b --label c=d", {"userns-remap": "--userns-remap",
+                                                                          "labels": "--label"}),
+    ("dockerd --host unix:///run/docker.sock --log-opt max-size=1m", {"hosts": "--host", "log-opts": "--log-opt"}),
+    ("", {}),
+])
+def test_flags_map_to_daemon_json_keys(command_line, expected):
+    assert flags_to_keys(command_line) == expected
+
+
+@pytest.mark.parametrize("config, command_line, conflicts", [
+    ({"hosts": ["unix:///run/docker.sock"]}, DEBIAN_EXECSTART, [("hosts", "-H")]),          # F10
+    (OURS, DEBIAN_EXECSTART + " --userns-remap=default", [("userns-remap", "--userns-remap")]),  # F10
+    (OURS, DEBIAN_EXECSTART, []),
+    ({"log-opts": {}}, "dockerd --log-opt max-size=1m", [("log-opts", "--log-opt")]),
+])
+def test_flag_conflicts(config, command_line, conflicts):
+    assert find_flag_conflicts(config, command_line) == conflicts
+
+
+# The module on temp files. Validation runs the real dockerd where one is installed.
+
+def _run(tmp_path, check=False, diff=True, **args):
+    args.setdefault("path", str(tmp_path / "daemon.json"))
+    return run_module_file("daemon_json", tmp_path, check=check, diff=diff, **args)
+
+
+def test_module_merges_backs_up_and_is_idempotent(tmp_path):
+    path = tmp_path / "daemon.json"
+    seeded = '{"log-driver": "json-file", "log-opts": {"max-size": "10m", "max-file": "3"}}'
+    path.write_text(seeded)
+    os.chmod(str(path), 0o600)
+    predicted = _run(tmp_path, check=True, settings=OURS, validate=False)
+    assert predicted["changed"] is True and path.read_text() == seeded
+    assert predicted["changed_keys"] == ["userns-remap", "seccomp-profile"]
+
+    out = _run(tmp_path, settings=OURS, validate=False)
+    assert out["changed"] is True and out["config"] == predicted["config"]
+    written = json.loads(path.read_text())
+    assert written == dict(json.loads(seeded), **OURS)
+    assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o644
+    assert out["backup_file"] and open(out["backup_file"]).read() == seeded
+    assert out["diff"]["before"] == seeded and json.loads(out["diff"]["after"]) == written
+
+    again = _run(tmp_path, settings=OURS, validate=False)
+    assert again["changed"] is False and again["backup_file"] == ""
+
+
+def test_module_leaves_an_equivalent_file_alone(tmp_path):
+    path = tmp_path / "daemon.json"
+    text = '{"seccomp-profile":"/etc/docker/seccomp/containment.json",\n"userns-remap":"dockremap:dockremap"}'
+    path.write_text(text)
+    os.chmod(str(path), 0o644)
+    out = _run(tmp_path, settings=OURS, validate=False)
+    assert out["changed"] is False and path.read_text() == text
+
+
+def test_module_creates_a_missing_file_without_backup(tmp_path):
+    out = _run(tmp_path, settings=OURS, validate=False)
+    assert out["changed"] is True and out["existed"] is False and out["backup_file"] == ""
+    assert json.loads((tmp_path / "daemon.json").read_text()) == OURS
+
+
+@pytest.mark.parametrize("seed, args, message", [
+    ('{"a": 1}{"b": 2}', {}, "is not valid JSON at line 1, column 9"),                        # F12
+    ('{"hosts": ["unix:///run/docker.sock"]}', {"command_line": DEBIAN_EXECSTART}, "'hosts' (flag -H)"),  # F10
+    ("{}", {"command_line": DEBIAN_EXECSTART + " --userns-remap=default"}, "'userns-remap' (flag --userns-remap)"),
+])
+def test_module_fails_naming_the_file_and_changes_nothing(tmp_path, seed, args, message):
+    path = tmp_path / "daemon.json"
+    path.write_text(seed)
+    out = _run(tmp_path, settings=OURS, validate=False, **args)
+    assert out.get("failed") is True
+    assert message in out["msg"] and str(path) in out["msg"]
+    assert path.read_text() == seed
+    assert sorted(os.listdir(str(tmp_path))) == ["daemon.json", "daemon_json-args.json"]
+
+
+def test_module_refuses_a_relative_path(tmp_path):
+    out = _run(tmp_path, path="daemon.json", settings=OURS)
+    assert out.get("failed") is True and "not absolute" in out["msg"]
+
+
+@pytest.mark.skipif(shutil.which("dockerd") is None, reason="dockerd is not installed on this machine")
+def test_module_validates_with_the_installed_engine(tmp_path):
+    out = _run(tmp_path, settings={"log-level": "warn"})
+    assert out["changed"] is True
+    # Engines 23.0+ answer "configuration OK"; 20.10 has no --validate and says so.
+    assert out["validation"].startswith("dockerd --validate")
