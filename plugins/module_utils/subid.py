@@ -166,7 +166,7 @@ def wanted_ranges(start, count, ranges, host=''):
                                      'that do not share IDs.' % ('%s: ' % host if host else '',
                                                                  i, a[0], a[1], j, b[0], b[1]))
         return result, True
-    check_range(start, count, 'range', host)
+    check_range(start, count, 'subordinate ID range', host)
     return [(start, count)], False
 
 
@@ -269,7 +269,7 @@ def render(lines, own, name, new_ranges):
 
 
 class Plan(object):
-    """What the module will do; texts are None for files that stay absent (never happens)."""
+    """What the module will do: new texts of both files, ranges, warnings and reasons."""
 
     def __init__(self):
         self.files = {}          # 'subuid'/'subgid' -> dict(before=, after=, ranges=, changed=)
@@ -342,14 +342,14 @@ def plan(subuid_text, subgid_text, name, uid=None, start=DEFAULT_START, count=DE
         if problems:
             occupied = [(f.start, f.end) for f in all_foreign if f.count > 0]
             free = find_free_block(wanted[0][0], wanted[0][1], occupied)
-            suggestion = (' (the lowest free block of %d IDs at or above %d starts at %d)'
-                          % (wanted[0][1], wanted[0][0], free) if free is not None else '')
+            suggestion = (', such as %d, the lowest free block of %d IDs at or above %d'
+                          % (free, wanted[0][1], wanted[0][0]) if free is not None else '')
             raise SubidError(
                 '%s: the pinned subordinate ID range of %s overlaps another owner\'s range: %s. Two owners '
-                'sharing IDs can reach each other\'s files. Nothing was written. Fix: pin a free start '
-                '(userns_remap_subid_start, module option start)%s, or unpin it '
+                'sharing IDs can reach each other\'s files. Nothing was written. Fix: pin a free start with '
+                'userns_remap_subid_start (module option start)%s; or unpin it '
                 '(userns_remap_subid_start_pinned: false, no userns_remap_subid_ranges) to let the role '
-                'choose, or move the other owner\'s range.' % (host or 'host', name, '; '.join(problems), suggestion))
+                'choose; or move the other owner\'s range.' % (host or 'host', name, '; '.join(problems), suggestion))
         for key in names:
             keys = set(line.key for line in own[key])
             if _ranges_of(own[key]) == wanted and len(keys) == 1:

@@ -16,22 +16,14 @@ import json
 
 import pytest
 
-DAEMON_CONFIG = "/etc/docker/daemon.json"
-SECCOMP_PROFILE = "/etc/docker/seccomp/containment.json"
-SEED_DIR = "/var/lib/containment-test/seed"
-
-REMAP_USER = "dockremap"
-REMAP_GROUP = "dockremap"
-SUBID_START = 165536
-SUBID_COUNT = 65536
-
-# The syscall the scenario denies (seccomp_denied_syscalls in molecule/default/molecule.yml).
-DENIED_SYSCALL = "chroot"
-
-PROBE_IMAGE = "containment-probe:latest"
-PROBE_CONTAINER = "containment-probe-sleep"
-# Busybox applets linked into the probe image.
-PROBE_APPLETS = ("sh", "sleep", "chroot", "true", "id", "cat")
+from expected import (
+    DAEMON_CONFIG,
+    PROBE_APPLETS,
+    PROBE_CONTAINER,
+    PROBE_IMAGE,
+    SECCOMP_PROFILE,
+    SEED_DIR,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,10 +88,10 @@ def probe_image(host):
     Nothing can be pulled: the image is the lab host's own static busybox. It is made here, after
     the hardening, because switching userns-remap on moves the engine to a new data root.
     """
-    links = " ".join(f"ln -s busybox \"$d/bin/{applet}\";" for applet in PROBE_APPLETS)
+    links = " ".join(f'ln -s busybox "$d/bin/{applet}";' for applet in PROBE_APPLETS)
     host.check_output(
-        "set -e; d=$(mktemp -d); mkdir \"$d/bin\"; cp /bin/busybox \"$d/bin/busybox\"; "
-        f"{links} tar -C \"$d\" -c . | docker import - {PROBE_IMAGE} >/dev/null; rm -rf \"$d\""
+        'set -e; d=$(mktemp -d); mkdir "$d/bin"; cp /bin/busybox "$d/bin/busybox"; '
+        f'{links} tar -C "$d" -c . | docker import - {PROBE_IMAGE} >/dev/null; rm -rf "$d"'
     )
     yield PROBE_IMAGE
     host.run("docker image rm --force %s", PROBE_IMAGE)

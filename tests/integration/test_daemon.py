@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import DAEMON_CONFIG, REMAP_GROUP, REMAP_USER, SECCOMP_PROFILE
+from expected import DAEMON_CONFIG, REMAP_GROUP, REMAP_USER, SECCOMP_PROFILE
 
 
 def test_docker_service_is_running(host):
@@ -29,8 +29,8 @@ def test_daemon_config_sets_seccomp_profile(daemon_config):
 
 def test_daemon_config_keeps_operator_keys(daemon_config, seed):
     seeded = json.loads(seed["daemon.json"])
-    assert seeded == {"log-driver": "json-file", "log-opts": {"max-size": "10m", "max-file": "3"}}, (
-        "prepare did not seed daemon.json as expected"
-    )
+    assert seeded == {
+        "log-driver": "json-file",
+        "log-opts": {"max-size": "10m", "max-file": "3"},
+    }, "prepare did not seed daemon.json as expected"
     assert {key: daemon_config.get(key) for key in seeded} == seeded
-

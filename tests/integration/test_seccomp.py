@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import DENIED_SYSCALL, SECCOMP_PROFILE
+from expected import DENIED_SYSCALL, SECCOMP_PROFILE
 
 DENY_ACTIONS = {
     "SCMP_ACT_ERRNO",
@@ -78,7 +78,5 @@ def test_container_cannot_call_denied_syscall(host, probe_image):
 
 def test_denied_syscall_works_without_profile(host, probe_image):
     # Control: the same call succeeds unconfined, so the denial above comes from the profile.
-    result = host.run(
-        "docker run --rm --security-opt seccomp=unconfined --userns=host %s chroot / true", probe_image
-    )
+    result = host.run("docker run --rm --security-opt seccomp=unconfined --userns=host %s chroot / true", probe_image)
     assert result.rc == 0, result.stderr

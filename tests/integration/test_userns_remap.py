@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import REMAP_GROUP, REMAP_USER, SUBID_COUNT, SUBID_START
+from expected import REMAP_GROUP, REMAP_USER, SUBID_COUNT, SUBID_START
 
 REMAP_LINE = f"{REMAP_USER}:{SUBID_START}:{SUBID_COUNT}"
 SUBID_FILES = ("subuid", "subgid")

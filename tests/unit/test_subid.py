@@ -285,7 +285,7 @@ def test_malformed_foreign_line_is_left_and_reported(bad):
 
 
 @pytest.mark.parametrize('kwargs, match', [
-    (dict(count=0), r'^h1: range: count 0 is invalid.*Fix:'),
+    (dict(count=0), r'^h1: subordinate ID range: count 0 is invalid.*Fix:'),
     (dict(count=-5), r'count -5 is invalid'),
     (dict(start=-1), r'start -1 is negative.*Fix:'),
     (dict(start=MAX_ID - 65535 + 1), r'runs past the highest usable ID 4294967294'),
@@ -330,3 +330,9 @@ def test_foreign_line_dockerd_cannot_read_fails_only_when_asked(bad, readable):
         with pytest.raises(SubidError, match=r"h1: /etc/subuid line 1: '%s'.*Format not correct.*Fix:"
                            % bad.strip()):
             run(bad, '', fail_on_unparsable=True)
+
+
+def test_unpinned_keeps_different_usable_ranges_in_each_file():
+    result = run(DEF, 'dockremap:300000:65536\n')
+    assert not result.changed
+    assert (result.files['subuid']['ranges'][0]['start'], result.files['subgid']['ranges'][0]['start']) == (165536, 300000)
