@@ -18,6 +18,9 @@ export ANSIBLE_FORCE_COLOR ?= $(if $(CI),0,1)
 export PY_COLORS ?= $(if $(CI),0,1)
 
 LAB_PLATFORMS ?= bookworm trixie
+# Lab layout and extra ansible-playbook arguments for site.yml in the demo, e.g.
+#   make demo LAB_HOSTS="1:bookworm 2:trixie" SITE_ARGS="-e containment_docker_serial=2"
+export LAB_HOSTS SITE_ARGS
 
 .PHONY: help setup packages engine venv images demo demo-idempotence lab-up lab-down clean \
 	clean-images test lint unit molecule
@@ -57,10 +60,16 @@ clean: lab-down
 clean-images:
 	@lab/down.sh --images
 
+# All three run even if one fails (a lint finding should not hide a Molecule result); the exit
+# status is non-zero if any failed.
 test: setup
-	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory molecule
+	@failed=""; \
+	for t in lint unit molecule; do \
+	  echo "==== make $$t ===="; \
+	  $(MAKE) --no-print-directory $$t || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
+	echo "make test: lint, unit and molecule passed"
 
 # --offline: no network, and no copy of the collection installed into .ansible/collections (the
 # checkout's symlink under collections/ already resolves containment.docker.*).

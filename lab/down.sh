@@ -33,8 +33,12 @@ if [ "${1:-}" = --images ]; then
   mapfile -t images < <(docker image ls containment-lab --format '{{.Repository}}:{{.Tag}}')
   for i in "${images[@]}"; do
     [ -n "$i" ] || continue
-    say "removing image $i"
-    docker image rm "$i" >/dev/null
+    # An image another container still uses (a Molecule instance, say) is kept, with a note.
+    if docker image rm "$i" >/dev/null 2>&1; then
+      say "removed image $i"
+    else
+      say "kept image $i: still used by a container ($(docker ps -a --filter ancestor="$i" --format '{{.Names}}' | paste -sd' ' -))"
+    fi
   done
 fi
 say "lab removed"

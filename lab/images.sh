@@ -39,6 +39,18 @@ build() {
   fi
   # A stable name for the current build, used by the lab and the Molecule scenario.
   docker tag "$tag" "containment-lab:${suite}"
+  prune "$suite" "$tag"
+}
+
+# Drop builds of older recipes (about 0.5 GB each). One that a container still uses is kept.
+prune() {
+  local suite=$1 current=$2 old
+  for old in $(docker image ls containment-lab --format '{{.Repository}}:{{.Tag}}' \
+      | grep -E "^containment-lab:${suite}-[0-9a-f]{12}\$" | grep -vxF "$current"); do
+    if docker image rm "$old" >/dev/null 2>&1; then
+      echo "$suite $old removed (older recipe)" >&2
+    fi
+  done
 }
 
 suites=("$@")

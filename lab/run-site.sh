@@ -4,6 +4,7 @@
 #   lab/run-site.sh                     run, print the recap and the wall time
 #   lab/run-site.sh --expect-no-change  the same, then fail unless every host has changed=0
 #
+# SITE_ARGS: extra ansible-playbook arguments, split on spaces (make demo SITE_ARGS='-v').
 # The full output goes to lab/.cache/site-<UTC time>.log; each run appends a line to
 # lab/.cache/timings.log.
 set -euo pipefail
@@ -17,7 +18,8 @@ mkdir -p lab/.cache
 log="lab/.cache/site-$(date -u +%Y%m%dT%H%M%SZ).log"
 start=$(date +%s.%N)
 set +e
-ansible-playbook -i lab/inventory.yml site.yml -e @lab/demo-vars.yml 2>&1 | tee "$log"
+# shellcheck disable=SC2086  # SITE_ARGS is a list of words
+ansible-playbook -i lab/inventory.yml site.yml -e @lab/demo-vars.yml ${SITE_ARGS:-} 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 end=$(date +%s.%N)
