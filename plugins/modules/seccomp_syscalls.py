@@ -1,0 +1,156 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: containment.docker contributors
+# Apache License 2.0 (see galaxy.yml)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: seccomp_syscalls
+short_description: Check syscall names against the host's libseccomp before a profile uses them
+version_added: "1.0.0"
+description:
+  - Resolves each name with the host's own libseccomp (C(libseccomp.so.2), loaded with ctypes),
+    the library runc uses to load a profile. runc silently ignores a name libseccomp does not
+    know, so a misspelt syscall in a deny list would deny nothing; this module fails instead,
+    naming the syscall, before the profile is deployed.
+  - A name counts as known when libseccomp resolves it for any architecture it supports
+    (C(seccomp_syscall_resolve_name) returns a syscall number, or a negative pseudo-syscall number
+    for a name that exists only on other architectures). Only C(__NR_SCMP_ERROR) (-1) means
+    unknown.
+  - Read-only; never changes the host.
+author:
+  - containment.docker contributors
+options:
+  names:
+    description: Syscall names to check, for example the operator's denied and allowed syscalls.
+    type: list
+    elements: str
+    required: true
+  library:
+    description:
+      - The libseccomp shared object to load.
+      - When it cannot be loaded (some engines ship a runc linked statically with libseccomp and
+        the host has no shared library), the check is skipped with a warning and RV(checked) is
+        false, unless O(required=true).
+    type: str
+    default: libseccomp.so.2
+  required:
+    description: Fail instead of warning when libseccomp cannot be loaded.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: The check is read-only and runs the same in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: linux
+notes:
+  - libseccomp learns new syscalls with new releases (Debian 12 ships 2.5.4, Debian 13 2.6.0), so
+    a name can be known on one host and unknown on another.
+"""
+
+EXAMPLES = r"""
+- name: Refuse syscall names the host's libseccomp does not know
+  containment.docker.seccomp_syscalls:
+    names: "{{ seccomp_denied_syscalls + seccomp_allowed_syscalls }}"
+"""
+
+RETURN = r"""
+checked:
+  description: Whether libseccomp was loaded and the names were checked.
+  returned: always
+  type: bool
+  sample: true
+libseccomp_version:
+  description: The version of the loaded libseccomp; empty when not loaded.
+  returned: always
+  type: str
+  sample: 2.5.4
+numbers:
+  description: Each known name and the number libseccomp gives it on this host's architecture (negative for a name that exists only on other architectures).
+  returned: always
+  type: dict
+  sample: {"chroot": 161}
+unknown:
+  description: Names libseccomp does not know.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+"""
+
+import ctypes
+
+from ansible.module_utils.basic import AnsibleModule
+
+NR_SCMP_ERROR = -1
+
+
+class _Version(ctypes.Structure):
+    _fields_ = [("major", ctypes.c_uint), ("minor", ctypes.c_uint), ("micro", ctypes.c_uint)]
+
+
+def load(library):
+    lib = ctypes.CDLL(library)
+    lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+    lib.seccomp_syscall_resolve_name.restype = ctypes.c_int
+    lib.seccomp_version.restype = ctypes.POINTER(_Version)
+    return lib
+
+
+def resolve(lib, names):
+    """Return ({name: number}, [unknown names]) in the order given."""
+    numbers, unknown = {}, []
+    for name in names:
+        number = lib.seccomp_syscall_resolve_name(name.encode("ascii", "replace"))
+        if number == NR_SCMP_ERROR:
+            unknown.append(name)
+        else:
+            numbers[name] = number
+    return numbers, unknown
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            names=dict(type="list", elements="str", required=True),
+            library=dict(type="str", default="libseccomp.so.2"),
+            required=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    result = dict(changed=False, checked=False, libseccomp_version="", numbers={}, unknown=[])
+    try:
+        lib = load(module.params["library"])
+    except OSError as exc:
+        message = ("cannot load %s (%s); syscall names were not checked. Install Debian's "
+                   "libseccomp2, or check the names by hand." % (module.params["library"], exc))
+        if module.params["required"]:
+            module.fail_json(msg=message, **result)
+        module.warn(message)
+        module.exit_json(**result)
+
+    version = lib.seccomp_version().contents
+    result["libseccomp_version"] = "%d.%d.%d" % (version.major, version.minor, version.micro)
+    result["checked"] = True
+    result["numbers"], result["unknown"] = resolve(lib, module.params["names"])
+    if result["unknown"]:
+        module.fail_json(
+            msg="libseccomp %s on this host does not know the syscall(s) %s; runc would ignore "
+                "them and the profile would not deny or allow what was asked. Correct the names in "
+                "seccomp_denied_syscalls / seccomp_allowed_syscalls (see `man 2 syscalls`). "
+                "Nothing was changed."
+                % (result["libseccomp_version"], ", ".join(result["unknown"])),
+            **result
+        )
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
