@@ -56,6 +56,20 @@ FLAG_TO_KEY = {
 }
 
 
+# Keys dockerd no longer accepts, from the engine version on which it refuses to start with them
+# ("the following directives don't match any configuration option"), per moby's release notes:
+# the v1 registry protocol went in 17.12; the deprecated graph and cluster-store options in 23.0.
+# Engines 23.0+ also report these through `dockerd --validate`; 20.10 has no such flag, so this
+# table is what catches them there before a restart (field fault F13).
+REMOVED_KEYS = {
+    "disable-legacy-registry": ((17, 12), "the v1 registry protocol was removed; delete the key"),
+    "graph": ((23, 0), "use data-root instead"),
+    "cluster-store": ((23, 0), "legacy overlay networking without swarm was removed; delete the key"),
+    "cluster-store-opts": ((23, 0), "legacy overlay networking without swarm was removed; delete the key"),
+    "cluster-advertise": ((23, 0), "legacy overlay networking without swarm was removed; delete the key"),
+}
+
+
 class DaemonConfigError(ValueError):
     """Raised for a daemon.json or a request that cannot be used; the message says how to fix it."""
 
@@ -157,6 +171,28 @@ def flags_to_keys(command_line):
         key = FLAG_TO_KEY.get(name, name)
         keys.setdefault(key, flag)
     return keys
+
+
+def parse_engine_version(text):
+    """Return (major, minor) from ``dockerd --version`` output or a bare version, else None."""
+    import re
+
+    match = re.search(r"(\d+)\.(\d+)", text or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def find_removed_keys(config, engine_version):
+    """Return [(key, hint)] for keys of ``config`` that ``engine_version`` (major, minor) refuses.
+
+    With an unknown engine version every key of the table counts as refused.
+    """
+    found = []
+    for key in config:
+        if key in REMOVED_KEYS:
+            since, hint = REMOVED_KEYS[key]
+            if engine_version is None or engine_version >= since:
+                found.append((key, hint))
+    return found
 
 
 def find_flag_conflicts(config, command_line):

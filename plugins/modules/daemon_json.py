@@ -28,6 +28,10 @@ description:
     where the engine has it (dockerd 23.0 and later), C(dockerd --validate --config-file CANDIDATE)
     must print C(configuration OK); dockerd 20.10 has no C(--validate) (it exits 1 with "unknown
     flag"), and then only the parse and conflict checks apply.
+  - Keys the installed engine no longer accepts (C(disable-legacy-registry) since 17.12; C(graph),
+    C(cluster-store), C(cluster-store-opts), C(cluster-advertise) since 23.0, per moby's release
+    notes) fail the task before anything is written, on every engine version, also when they were
+    already in the file. The engine version comes from C(dockerd --version).
   - The module never restarts dockerd; the C(containment.docker.daemon) role does that through
     its handler chain and rolls back from RV(backup_file) when the engine does not come back.
 author:
@@ -68,7 +72,9 @@ options:
     type: bool
     default: true
   dockerd_path:
-    description: The dockerd binary used for validation; looked up on PATH when not absolute.
+    description:
+      - The dockerd binary used for validation and for the engine version; looked up on PATH when
+        not absolute. When it is missing, every key of the removed-keys table counts as refused.
     type: str
     default: dockerd
   command_line:
@@ -159,7 +165,9 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.containment.docker.plugins.module_utils.daemon_config import (
     DaemonConfigError,
     find_flag_conflicts,
+    find_removed_keys,
     merge_config,
+    parse_engine_version,
     parse_config,
     render_config,
 )
@@ -169,6 +177,17 @@ def changed_keys(before, after):
     keys = [k for k in after if k not in before or before[k] != after[k]]
     keys.extend(k for k in before if k not in after)
     return keys
+
+
+def engine_version(module):
+    """(major, minor) of the installed dockerd, or None when it cannot be run."""
+    dockerd = module.params["dockerd_path"]
+    if not os.path.isabs(dockerd):
+        dockerd = module.get_bin_path(dockerd)
+    if not dockerd or not os.access(dockerd, os.X_OK):
+        return None
+    rc, out, err = module.run_command([dockerd, "--version"])
+    return parse_engine_version(out) if rc == 0 else None
 
 
 def run_validate(module, dockerd, candidate):
@@ -221,6 +240,14 @@ def main():
                 "from the service unit (or /etc/default/docker), or keep the key out of "
                 "daemon.json. Command line: %s"
                 % (path, ", ".join("'%s' (flag %s)" % c for c in conflicts), module.params["command_line"])
+            )
+        removed = find_removed_keys(merged, engine_version(module))
+        if removed:
+            raise DaemonConfigError(
+                "%s holds key(s) this engine refuses at start: %s. Add them to "
+                "daemon_remove_settings (module option remove) or delete them by hand. Nothing was "
+                "written and dockerd was not restarted."
+                % (path, "; ".join("'%s' (%s)" % item for item in removed))
             )
     except (DaemonConfigError, IOError, OSError) as exc:
         module.fail_json(msg="%s" % to_native(exc), **result)

@@ -167,3 +167,37 @@ def test_module_validates_with_the_installed_engine(tmp_path):
     assert out["changed"] is True
     # Engines 23.0+ answer "configuration OK"; 20.10 has no --validate and says so.
     assert out["validation"].startswith("dockerd --validate")
+
+
+@pytest.mark.parametrize("text, version", [
+    ("Docker version 20.10.24+dfsg1, build 297e128", (20, 10)),
+    ("Docker version 26.1.5+dfsg1, build a72d7cd", (26, 1)),
+    ("garbage", None),
+])
+def test_parse_engine_version(text, version):
+    from plugins.module_utils.daemon_config import parse_engine_version
+    assert parse_engine_version(text) == version
+
+
+@pytest.mark.parametrize("config, version, keys", [
+    ({"disable-legacy-registry": True, "debug": True}, (20, 10), ["disable-legacy-registry"]),   # F13
+    ({"graph": "/srv/docker"}, (20, 10), []),            # deprecated but still accepted by 20.10
+    ({"graph": "/srv/docker"}, (26, 1), ["graph"]),
+    ({"cluster-store": "consul://x"}, None, ["cluster-store"]),
+    (OURS, (26, 1), []),
+])
+def test_removed_keys_by_engine_version(config, version, keys):
+    from plugins.module_utils.daemon_config import find_removed_keys
+    assert [key for key, _ in find_removed_keys(config, version)] == keys
+
+
+def test_module_refuses_a_removed_key_already_in_the_file(tmp_path):  # F13
+    path = tmp_path / "daemon.json"
+    seed = '{"log-driver": "json-file", "disable-legacy-registry": true}'
+    path.write_text(seed)
+    out = _run(tmp_path, settings=OURS, validate=False, dockerd_path="/nonexistent/dockerd")
+    assert out.get("failed") is True and "'disable-legacy-registry'" in out["msg"]
+    assert path.read_text() == seed
+    fixed = _run(tmp_path, settings=OURS, remove=["disable-legacy-registry"], validate=False,
+                 dockerd_path="/nonexistent/dockerd")
+    assert fixed["changed"] is True and "disable-legacy-registry" not in json.loads(path.read_text())
