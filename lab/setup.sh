@@ -47,7 +47,7 @@ engine() {
     return
   fi
   [ "$(id -u)" -eq 0 ] || die "dockerd is not answering and starting it needs root"
-  if [ "$(ps -p 1 -o comm= 2>/dev/null)" = systemd ]; then
+  if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
     say "engine: systemctl start docker"
     systemctl start docker
   else
