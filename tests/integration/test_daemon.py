@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from expected import DAEMON_CONFIG, REMAP_GROUP, REMAP_USER, SECCOMP_PROFILE
 
 
@@ -11,8 +13,10 @@ def test_docker_service_is_running(host):
     assert host.service("docker").is_running
 
 
-def test_daemon_config_is_root_owned_and_not_writable_by_others(host):
-    config = host.file(DAEMON_CONFIG)
+@pytest.mark.parametrize("path", [DAEMON_CONFIG, SECCOMP_PROFILE])
+def test_config_file_is_root_owned_and_not_writable_by_others(host, path):
+    # CIS Docker Benchmark 3.17/3.18 for daemon.json; the same for the profile dockerd loads.
+    config = host.file(path)
     assert config.is_file
     assert config.user == "root"
     assert config.group == "root"

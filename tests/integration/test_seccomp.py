@@ -28,14 +28,6 @@ def names_with_action(profile, actions):
     return names
 
 
-def test_profile_file_is_root_owned_and_not_writable_by_others(host):
-    profile = host.file(SECCOMP_PROFILE)
-    assert profile.is_file
-    assert profile.user == "root"
-    assert profile.group == "root"
-    assert profile.mode == 0o644
-
-
 def test_profile_denies_by_default(seccomp_profile):
     assert seccomp_profile["defaultAction"] == "SCMP_ACT_ERRNO"
 

@@ -8,14 +8,11 @@ arguments), so check mode, diff, backups, warnings and failures go through the r
 import json
 import os
 import stat
-import subprocess
-import sys
 
 import pytest
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-COLLECTIONS = os.path.join(ROOT, 'collections')
-MODULE = os.path.join(ROOT, 'plugins', 'modules', 'subid_ranges.py')
+from conftest import run_module_file
+
 DEF = 'dockremap:165536:65536\n'
 
 
@@ -23,17 +20,7 @@ def run_module(tmp_path, check=False, diff=False, **args):
     args.setdefault('name', 'dockremap')
     args.setdefault('subuid_path', str(tmp_path / 'subuid'))
     args.setdefault('subgid_path', str(tmp_path / 'subgid'))
-    args['_ansible_check_mode'] = check
-    args['_ansible_diff'] = diff
-    args_file = tmp_path / 'args.json'
-    args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
-    env = dict(os.environ, PYTHONPATH=COLLECTIONS + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    proc = subprocess.run([sys.executable, MODULE, str(args_file)], capture_output=True, text=True,
-                          env=env, cwd=str(tmp_path), check=False)
-    try:
-        return json.loads(proc.stdout)
-    except ValueError:
-        pytest.fail('module output is not JSON: rc=%s\n%s\n%s' % (proc.returncode, proc.stdout, proc.stderr))
+    return run_module_file('subid_ranges', tmp_path, check=check, diff=diff, **args)
 
 
 def read(path):
@@ -95,7 +82,7 @@ def test_backup_false_makes_no_copy(tmp_path):
     (tmp_path / 'subgid').write_text('')
     out = run_module(tmp_path, backup=False)
     assert out['changed'] is True and out['backup_files'] == {}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ['args.json', 'subgid', 'subuid']
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['subgid', 'subid_ranges-args.json', 'subuid']
 
 
 def test_f04_completes_subgid_only(tmp_path):
