@@ -9,7 +9,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -97,7 +96,7 @@ class Lab:
         self.name = name
         self.inventory = inventory
         self.workdir = workdir
-        self.runs = 0
+        self.history: list[PlaybookRun] = []
         self.baseline: dict[str, bytes] = {}
 
     # --- commands -------------------------------------------------------------------------------
@@ -193,8 +192,7 @@ class Lab:
 
     def site(self, *args: str, extra_vars: dict | None = None) -> PlaybookRun:
         """Run the repository's site.yml against this host alone and parse what happened."""
-        self.runs += 1
-        log = self.workdir / f"{self.name}-run{self.runs}.json"
+        log = self.workdir / f"{self.name}-run{len(self.history) + 1}.json"
         playbook_bin = Path(sys.executable).with_name("ansible-playbook")
         argv = [str(playbook_bin) if playbook_bin.exists() else "ansible-playbook",
                 "-i", str(self.inventory), str(REPO / "site.yml"), "--limit", self.name]
@@ -211,7 +209,9 @@ class Lab:
             output = json.loads(proc.stdout[start:]) if start >= 0 else {}
         except json.JSONDecodeError:
             output = {}
-        return PlaybookRun(self.name, argv, proc.returncode, seconds, output, proc.stderr, log)
+        run = PlaybookRun(self.name, argv, proc.returncode, seconds, output, proc.stderr, log)
+        self.history.append(run)
+        return run
 
     # --- baseline and restore -------------------------------------------------------------------
 
@@ -281,9 +281,3 @@ def write_inventory(path: Path, names: list[str]) -> None:
     }
     path.write_text(json.dumps(inventory, indent=2) + "\n")
 
-
-def docker_cli() -> str:
-    found = shutil.which("docker")
-    if not found:
-        raise LabError("the docker CLI is not on PATH")
-    return found
