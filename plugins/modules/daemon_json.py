@@ -84,6 +84,13 @@ options:
         present in both fails the task. Empty means no conflict check.
     type: str
     default: ""
+  command_line_source:
+    description:
+      - Where O(command_line) comes from, for the failure message (for example
+        C(docker.service (/lib/systemd/system/docker.service; drop-ins: ...))). The role fills it from
+        C(systemctl show -p FragmentPath -p DropInPaths).
+    type: str
+    default: ""
 notes:
   - Only top-level keys are merged. To change one entry of C(log-opts), pass the whole object.
   - An empty or blank existing file counts as C({}), as it does for dockerd.
@@ -216,6 +223,7 @@ def main():
             validate=dict(type="bool", default=True),
             dockerd_path=dict(type="str", default="dockerd"),
             command_line=dict(type="str", default=""),
+            command_line_source=dict(type="str", default=""),
         ),
         supports_check_mode=True,
     )
@@ -237,9 +245,10 @@ def main():
             raise DaemonConfigError(
                 "%s and dockerd's command line both set %s; dockerd refuses to start when a "
                 "directive is given both as a flag and in the configuration file. Remove the flag "
-                "from the service unit (or /etc/default/docker), or keep the key out of "
-                "daemon.json. Command line: %s"
-                % (path, ", ".join("'%s' (flag %s)" % c for c in conflicts), module.params["command_line"])
+                "from %s, or keep the key out of daemon.json. Nothing was written. Command line: %s"
+                % (path, ", ".join("'%s' (flag %s)" % c for c in conflicts),
+                   module.params["command_line_source"] or "the service that starts dockerd",
+                   module.params["command_line"])
             )
         removed = find_removed_keys(merged, engine_version(module))
         if removed:

@@ -279,10 +279,10 @@ created:
   elements: str
   sample: ["/etc/subuid", "/etc/subgid"]
 backup_files:
-  description: Backup copies made before changing existing files, keyed C(subuid) and C(subgid).
+  description: Backup copies made before changing existing files, keyed by the file's path.
   returned: when O(backup=true) and an existing file changed (not in check mode)
   type: dict
-  sample: {"subuid": "/etc/subuid.12345.2024-05-01@10:00:00~"}
+  sample: {"/etc/subuid": "/etc/subuid.12345.2024-05-01@10:00:00~"}
 diff:
   description: Before and after of both files (with C(--diff)).
   returned: when diff mode is on
@@ -390,7 +390,7 @@ def main():
             if not entry['changed']:
                 continue
             if params['backup'] and not entry['created']:
-                backups[key] = module.backup_local(entry['path'])
+                backups[entry['path']] = module.backup_local(entry['path'])
             try:
                 write_file(module, entry['path'], entry['after'], entry['created'])
             except OSError as exc:

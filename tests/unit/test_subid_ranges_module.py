@@ -71,8 +71,8 @@ def test_real_run_matches_check_mode_and_keeps_foreign_bytes(tmp_path):
     assert read(tmp_path / 'subgid') == b'dockremap:327680:65536\n'
     # an existing file keeps its mode; backups were made of both existing files
     assert stat.S_IMODE(os.stat(str(tmp_path / 'subuid')).st_mode) == 0o600
-    assert set(out['backup_files']) == {'subuid', 'subgid'}
-    assert read(out['backup_files']['subuid']) == foreign
+    assert set(out['backup_files']) == {str(tmp_path / 'subuid'), str(tmp_path / 'subgid')}
+    assert read(out['backup_files'][str(tmp_path / 'subuid')]) == foreign
     again = run_module(tmp_path)
     assert again['changed'] is False and again['relocated'] is False
 
