@@ -86,9 +86,9 @@ options:
     default: ""
   command_line_source:
     description:
-      - Where O(command_line) comes from, for the failure message (for example
-        C(docker.service (/lib/systemd/system/docker.service; drop-ins: ...))). The role fills it from
-        C(systemctl show -p FragmentPath -p DropInPaths).
+      - "Where O(command_line) comes from, for the failure message, for example
+        C(docker.service (/lib/systemd/system/docker.service; drop-ins: ...)). The role fills it from
+        C(systemctl show -p FragmentPath -p DropInPaths)."
     type: str
     default: ""
 notes:

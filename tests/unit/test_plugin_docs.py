@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+"""Every module and filter documents itself in YAML that parses, with the sections ansible-doc shows."""
+
+import ast
+import os
+
+import pytest
+import yaml
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PLUGINS = sorted(
+    os.path.join(kind, name)
+    for kind in ("modules", "filter")
+    for name in os.listdir(os.path.join(ROOT, "plugins", kind))
+    if name.endswith(".py") and not name.startswith("_")
+)
+
+
+def _docs(relpath):
+    with open(os.path.join(ROOT, "plugins", relpath)) as handle:
+        tree = ast.parse(handle.read())
+    docs = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id in ("DOCUMENTATION", "EXAMPLES", "RETURN"):
+                    docs[target.id] = node.value.value
+    return docs
+
+
+@pytest.mark.parametrize("relpath", PLUGINS)
+def test_documentation_parses_and_describes_every_option(relpath):
+    docs = _docs(relpath)
+    if relpath.startswith("filter/") and not docs:
+        pytest.fail("%s has no DOCUMENTATION" % relpath)
+    assert set(docs) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}, relpath
+    doc = yaml.safe_load(docs["DOCUMENTATION"])
+    yaml.safe_load(docs["EXAMPLES"])
+    yaml.safe_load(docs["RETURN"])
+    assert doc.get("short_description") and doc.get("description"), relpath
+    for name, option in (doc.get("options") or {}).items():
+        assert option.get("description"), "%s: option %s" % (relpath, name)
+        assert option.get("type"), "%s: option %s" % (relpath, name)
+    if relpath.startswith("modules/"):
+        assert {"check_mode", "diff_mode"} <= set(doc.get("attributes", {})), relpath
