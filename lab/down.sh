@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Remove the demo lab: every container named containment-lab-<n> (or labelled containment.lab=demo),
-# its /var/lib/docker volume containment-lab-<n>-docker, and lab/inventory.yml.
+# Remove the demo lab: every container named containment-lab-<n> (or labelled
+# containment.lab=containment-lab), its /var/lib/docker volume containment-lab-<n>-docker, and
+# lab/inventory.yml. LAB_PREFIX and LAB_INVENTORY select another lab, as for lab/up.sh.
 #
 #   lab/down.sh            lab hosts and volumes
 #   lab/down.sh --images   also the lab host images containment-lab:* (rebuilt by lab/images.sh)
@@ -9,25 +10,27 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+PREFIX=${LAB_PREFIX:-containment-lab}
+INVENTORY=${LAB_INVENTORY:-lab/inventory.yml}
 say() { printf 'lab: %s\n' "$*"; }
 
 mapfile -t hosts < <(
-  { docker ps -a --filter label=containment.lab=demo --format '{{.Names}}'
-    docker ps -a --format '{{.Names}}' | grep -E '^containment-lab-[0-9]+$' || true; } | sort -u)
+  { docker ps -a --filter "label=containment.lab=$PREFIX" --format '{{.Names}}'
+    docker ps -a --format '{{.Names}}' | grep -E "^$PREFIX-[0-9]+\$" || true; } | sort -u)
 for h in "${hosts[@]}"; do
   [ -n "$h" ] || continue
   say "removing container $h"
   docker rm -f "$h" >/dev/null
 done
 
-mapfile -t volumes < <(docker volume ls -q | grep -E '^containment-lab-[0-9]+-docker$' || true)
+mapfile -t volumes < <(docker volume ls -q | grep -E "^$PREFIX-[0-9]+-docker\$" || true)
 for v in "${volumes[@]}"; do
   [ -n "$v" ] || continue
   say "removing volume $v"
   docker volume rm "$v" >/dev/null
 done
 
-rm -f lab/inventory.yml
+rm -f "$INVENTORY"
 
 if [ "${1:-}" = --images ]; then
   mapfile -t images < <(docker image ls containment-lab --format '{{.Repository}}:{{.Tag}}')

@@ -4,6 +4,8 @@
 #
 #   lab/up.sh          hosts from LAB_HOSTS (default "1:bookworm 2:bookworm 3:trixie")
 #
+# LAB_PREFIX (default containment-lab) names the hosts and LAB_INVENTORY (default
+# lab/inventory.yml) is the inventory written; tests/compat uses its own of both.
 # Each host is a container named containment-lab-<n> from image containment-lab:<platform>
 # (lab/images.sh), running systemd and its own dockerd; its /var/lib/docker is the volume
 # containment-lab-<n>-docker. The flags below are the ones that work on these machines
@@ -17,7 +19,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 LAB_HOSTS=${LAB_HOSTS:-"1:bookworm 2:bookworm 3:trixie"}
-INVENTORY=lab/inventory.yml
+INVENTORY=${LAB_INVENTORY:-lab/inventory.yml}
+PREFIX=${LAB_PREFIX:-containment-lab}
 READY_WAIT=${LAB_READY_WAIT:-120}
 
 CAPS="AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER
@@ -55,7 +58,7 @@ start_host() {
     --tmpfs /run --tmpfs /run/lock
     -v "$name-docker:/var/lib/docker"
     --hostname "$name"
-    --label containment.lab=demo --label "containment.lab.platform=$platform")
+    --label "containment.lab=$PREFIX" --label "containment.lab.platform=$platform")
   say "$name: creating from $image"
   docker run -d --name "$name" "${args[@]}" "$image" /sbin/init >/dev/null
 }
@@ -78,8 +81,8 @@ names=()
 for entry in $LAB_HOSTS; do
   n=${entry%%:*} platform=${entry#*:}
   case "$platform" in bookworm|trixie) ;; *) die "LAB_HOSTS entry '$entry': use <n>:bookworm or <n>:trixie" ;; esac
-  start_host "containment-lab-$n" "$platform"
-  names+=("containment-lab-$n")
+  start_host "$PREFIX-$n" "$platform"
+  names+=("$PREFIX-$n")
 done
 for name in "${names[@]}"; do wait_ready "$name"; done
 
@@ -92,5 +95,6 @@ for name in "${names[@]}"; do wait_ready "$name"; done
   echo "  vars:"
   echo "    ansible_connection: community.docker.docker"
   echo "    ansible_python_interpreter: /usr/bin/python3"
-} >"$INVENTORY"
+} >"$INVENTORY.tmp"
+mv "$INVENTORY.tmp" "$INVENTORY"
 say "inventory: $INVENTORY (${names[*]})"
