@@ -23,7 +23,7 @@ LAB_PLATFORMS ?= bookworm trixie
 export LAB_HOSTS SITE_ARGS
 
 .PHONY: help setup packages engine venv images demo demo-idempotence lab-up lab-down clean \
-	clean-images test lint unit molecule
+	clean-images test lint unit molecule compat
 
 help:
 	@sed -n '3,9s/^# \{0,1\}//p' Makefile
@@ -64,12 +64,12 @@ clean-images:
 # status is non-zero if any failed.
 test: setup
 	@failed=""; \
-	for t in lint unit molecule; do \
+	for t in lint unit molecule compat; do \
 	  echo "==== make $$t ===="; \
 	  $(MAKE) --no-print-directory $$t || failed="$$failed $$t"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
-	echo "make test: lint, unit and molecule passed"
+	echo "make test: lint, unit, molecule and compat passed"
 
 # --offline: no network, and no copy of the collection installed into .ansible/collections (the
 # checkout's symlink under collections/ already resolves containment.docker.*).
@@ -82,3 +82,7 @@ unit: venv
 
 molecule: venv images
 	molecule test --all
+
+# site.yml with the oldest (2.17) and the newest (2.21) supported ansible-core, on live engines.
+compat: venv images
+	tests/compat/run.sh
