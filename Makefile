@@ -5,7 +5,7 @@
 #   make demo-idempotence  run site.yml on the lab again; fail unless changed=0 on every host
 #   make lab-down      remove the lab hosts, their volumes and lab/inventory.yml (alias: clean)
 #   make clean-images  lab-down, and remove the lab host images containment-lab:*
-#   make test          lint, unit, molecule (what CI runs: .ci/run)
+#   make test          lint, unit, molecule, compat (what CI runs: .ci/run)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
