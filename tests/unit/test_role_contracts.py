@@ -11,16 +11,9 @@ ROLES_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", 
 ROLES = sorted(os.listdir(ROLES_DIR))
 
 
-class _Loader(yaml.SafeLoader):
-    """safe_load that also reads Ansible's !unsafe strings."""
-
-
-_Loader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
-
-
 def _load(role, *parts):
     with open(os.path.join(ROLES_DIR, role, *parts)) as handle:
-        return yaml.load(handle, Loader=_Loader)
+        return yaml.safe_load(handle)
 
 
 def test_the_four_roles_exist():
