@@ -45,19 +45,20 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.containment.docker.plugins.module_utils.seccomp_policy import (
-    SeccompPolicyError,
+from ansible_collections.containment.docker.plugins.module_utils.engine_version import (
+    EngineVersionError,
     parse_engine_version,
 )
 
 
 def seccomp_engine_version(text, host=None):
-    """Filter entry point: see DOCUMENTATION."""
+    """Filter entry point: see DOCUMENTATION. The parsing is module_utils/engine_version.py's."""
     try:
-        major, minor = parse_engine_version(text)
-    except SeccompPolicyError as exc:
-        raise AnsibleFilterError("%s%s" % ("%s: " % host if host else "", exc))
-    return "%d.%d" % (major, minor)
+        version = parse_engine_version(text)
+    except EngineVersionError as exc:
+        raise AnsibleFilterError("%s%s; set seccomp_engine_version to the engine's version"
+                                 % ("%s: " % host if host else "", exc))
+    return "%d.%d" % (version[0], version[1])
 
 
 class FilterModule(object):

@@ -22,6 +22,10 @@ __metaclass__ = type
 import json
 import shlex
 
+from ansible_collections.containment.docker.plugins.module_utils.engine_version import (
+    try_parse_engine_version,
+)
+
 # Flags whose daemon.json key is not simply the long flag name (moby: cmd/dockerd/config.go,
 # daemon/config/config.go "json" struct tags). Short flags are mapped to their long names first.
 SHORT_FLAGS = {
@@ -174,11 +178,11 @@ def flags_to_keys(command_line):
 
 
 def parse_engine_version(text):
-    """Return (major, minor) from ``dockerd --version`` output or a bare version, else None."""
-    import re
+    """Return (major, minor) from ``dockerd --version`` output or a bare version, else None.
 
-    match = re.search(r"(\d+)\.(\d+)", text or "")
-    return (int(match.group(1)), int(match.group(2))) if match else None
+    Kept for callers of this module; the one grammar is module_utils/engine_version.py."""
+    version = try_parse_engine_version((text or "").strip())
+    return version[:2] if version else None
 
 
 def find_removed_keys(config, engine_version):

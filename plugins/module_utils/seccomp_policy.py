@@ -20,6 +20,11 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.containment.docker.plugins.module_utils.engine_version import (
+    EngineVersionError,
+    parse_engine_version as _parse_engine_version,
+)
+
 # Engines at or above this version render the 26.1 baseline; below it, the 20.10 baseline.
 CURRENT_BASELINE_SINCE = (23, 0)
 
@@ -44,9 +49,6 @@ CONDITION_KEYS = frozenset(("caps", "arches", "minKernel"))
 
 # Syscall names are lower-case identifiers: `_llseek`, `io_uring_setup`, `clock_gettime64`.
 SYSCALL_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
-# "20.10", "26.1.5", "26.1.5+dfsg1", or the whole `dockerd --version` line.
-_VERSION_LINE_RE = re.compile(r"^\s*Docker version (\d+)\.(\d+)(?:\.\d+)?\S*?,?(?:\s.*)?$", re.S)
-_VERSION_RE = re.compile(r"^\s*v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+~][0-9A-Za-z.+~-]*)?\s*$")
 _CONSTRAINT_RE = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(\d+)\.(\d+)\s*$")
 
 
@@ -69,22 +71,16 @@ def _where(context):
 def parse_engine_version(value, context=None):
     """Return (major, minor) from '20.10', '26.1.5', '26.1.5+dfsg1' or a `dockerd --version` line.
 
-    Raises SeccompPolicyError for anything else, including numbers (YAML reads 20.10 as the
-    float 20.1, so an unquoted version would silently pick the wrong engine).
+    Delegates to module_utils/engine_version.py (the collection's one parser) and keeps this
+    module's contract: a (major, minor) pair, and SeccompPolicyError for anything else, numbers
+    included (YAML reads 20.10 as the float 20.1, so an unquoted version would silently pick the
+    wrong engine).
     """
-    if isinstance(value, bool) or not isinstance(value, str):
-        raise SeccompPolicyError(
-            "%sengine version must be a string such as '20.10' or '26.1.5', got %s %r; "
-            "quote it in YAML (seccomp_engine_version: \"20.10\")"
-            % (_where(context), _kind(value), value))
-    match = _VERSION_LINE_RE.match(value) or _VERSION_RE.match(value)
-    if not match:
-        raise SeccompPolicyError(
-            "%scannot read an engine version from %r: expected MAJOR.MINOR[.PATCH] such as "
-            "'20.10' or '26.1.5', or the output of `dockerd --version` ('Docker version 26.1.5, "
-            "build ...'); set seccomp_engine_version to the engine's version"
-            % (_where(context), value))
-    return int(match.group(1)), int(match.group(2))
+    try:
+        version = _parse_engine_version(value, context)
+    except EngineVersionError as exc:
+        raise SeccompPolicyError("%s; set seccomp_engine_version to the engine's version" % exc)
+    return version[0], version[1]
 
 
 def baseline_name(version):

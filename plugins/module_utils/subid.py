@@ -15,7 +15,13 @@ Rules implemented here (see the subid_ranges module documentation for the operat
 
 * Lines that belong to someone else ("foreign" lines), comments, blank lines and their order are
   copied byte for byte. The account's own lines are only rewritten when they must change.
-* A line belongs to the account when its first field is the account's name or its numeric UID.
+* A line belongs to the account its key names (class Owners): the key is the account's name, or
+  the key is all digits and is the account's UID. The whole passwd database is passed in as data,
+  so a numeric key that is another account's UID is that account's line, never the remap
+  account's; a key naming no account (an orphan) is foreign. A key that is the name of one account
+  and the UID of another (an account called "1001" beside an account with UID 1001, or a numeric
+  remap user name) is ambiguous and fails the plan naming both accounts and the line: both would
+  read it. Foreign and orphaned lines are never edited, moved or removed.
 * Exact mode (``pinned`` or explicit ``ranges``): the account's lines in each file become exactly
   the wanted ranges, in the order given. An overlap with another owner's range is an error.
 * Preferred mode (default): the account's existing lines in a file are kept when they are usable
@@ -170,20 +176,112 @@ def wanted_ranges(start, count, ranges, host=''):
     return [(start, count)], False
 
 
-def _belongs(line, name, uid):
-    return line.key == name or (uid is not None and line.key == str(uid))
+class Owners(object):
+    """Who a line's key names: the passwd database as data (name -> UID), plus the remap account.
+
+    ``accounts``: every account of the host, name -> UID (the whole passwd database). ``name`` /
+    ``uid``: the account the ranges are for; ``uid`` None when it does not exist yet (then only
+    lines keyed by its name are its own). Without ``accounts`` only the account itself is known and
+    every other key is an orphan (foreign).
+    """
+
+    def __init__(self, name, uid=None, accounts=None, host=''):
+        host = host or 'host'
+        by_name = dict(accounts or {})
+        if name in by_name:
+            if uid is not None and by_name[name] != uid:
+                raise SubidError(
+                    '%s: UID %d was given for %s, but the passwd database gives %s UID %d. Lines keyed by '
+                    'UID %d are not this account\'s. Nothing was written. Fix: leave the uid option out '
+                    '(it is looked up) or give %d.' % (host, uid, name, name, by_name[name], uid, by_name[name]))
+            uid = by_name[name]
+        elif uid is not None:
+            holders = sorted(n for n, u in by_name.items() if u == uid)
+            if holders:
+                raise SubidError(
+                    '%s: UID %d was given for %s, which does not exist, but UID %d is the UID of %s. Lines '
+                    'keyed by %d belong to that account and are never taken over. Nothing was written. '
+                    'Fix: give the UID %s has (or will have), or leave the uid option out.'
+                    % (host, uid, name, uid, ', '.join(holders), uid, name))
+        by_name[name] = uid
+        self.name = name
+        self.uid = uid
+        self.by_name = by_name
+        self.by_uid = {}
+        for account, account_uid in by_name.items():
+            if account_uid is not None:
+                self.by_uid.setdefault(account_uid, []).append(account)
+        for names in self.by_uid.values():
+            names.sort()
+
+    def candidates(self, key):
+        """Accounts the key can name: the account called ``key``, then the accounts with UID ``key``."""
+        found = []
+        if key in self.by_name:
+            found.append(key)
+        # A UID key is compared as a string, as dockerd (moby LoadIdentityMapping) and shadow-utils
+        # (find_range) do: "0999" is not UID 999's key.
+        if key is not None and _DIGITS.match(key) and key == str(int(key)):
+            for account in self.by_uid.get(int(key), []):
+                if account not in found:
+                    found.append(account)
+        return found
+
+    def describe(self, account):
+        uid = self.by_name.get(account)
+        if account == self.name and uid is None:
+            return '%s (not created yet)' % account
+        return '%s (UID %s)' % (account, uid)
+
+    def is_own(self, line, path, host):
+        """True when the line is the account's; False for another owner's line or an orphan.
+
+        Raises SubidError when the key is the name of one account and the UID of another: which
+        account the line belongs to cannot be decided (dockerd and shadow-utils match a key against
+        the name and against the UID, so both accounts would read it).
+        """
+        found = self.candidates(line.key)
+        if len(found) > 1:
+            named = [a for a in found if a == line.key]
+            by_id = [a for a in found if a != line.key]
+            raise SubidError(
+                '%s: %s: the key %r is ambiguous: it is the name of %s and the UID of %s, so both accounts '
+                'would read this range (dockerd and shadow-utils match a key against the name and the '
+                'UID). Nothing was written and no account was changed. Fix: rewrite the key of that line '
+                'by hand to the name of the account it is meant for, or rename the account whose name is '
+                'a number.' % (host or 'host', _where(path, line), line.key,
+                               ', '.join(self.describe(a) for a in named) or 'no account',
+                               ', '.join(self.describe(a) for a in by_id)))
+        return found == [self.name]
 
 
-def _split_owner(lines, name, uid, path, host):
+def numeric_orphan_keys(texts, accounts):
+    """UIDs that key a line in one of ``texts`` but belong to no account in ``accounts``.
+
+    A new account must not get such a UID: the orphaned line would become its range for dockerd.
+    """
+    uids = set(accounts.values())
+    result = set()
+    for text in texts:
+        for line in parse_file(text):
+            if line.kind in ('entry', 'malformed') and line.key and _DIGITS.match(line.key) \
+                    and line.key == str(int(line.key)):
+                if int(line.key) not in uids and line.key not in accounts:
+                    result.add(int(line.key))
+    return result
+
+
+def _split_owner(lines, owners, path, host):
     """Return (own entry lines, foreign entry lines, foreign malformed lines).
 
     A malformed line keyed by the account stops the run: it cannot be read, so whether the account
-    already has a range there is unknown.
+    already has a range there is unknown. An ambiguous key stops the run (Owners.is_own).
     """
+    name = owners.name
     own, foreign, malformed = [], [], []
     for line in lines:
         if line.kind == 'malformed':
-            if _belongs(line, name, uid):
+            if line.key and owners.is_own(line, path, host):
                 raise SubidError(
                     '%s: %s: the line of %s is malformed (%s). Nothing was written. Fix: correct or '
                     'remove that line by hand; the format is name_or_uid:start:count with decimal '
@@ -191,7 +289,7 @@ def _split_owner(lines, name, uid, path, host):
                     % (host or 'host', _where(path, line), name, line.reason, name))
             malformed.append(line)
         elif line.kind == 'entry':
-            if _belongs(line, name, uid):
+            if owners.is_own(line, path, host):
                 if line.count < 1 or line.start + line.count - 1 > MAX_ID:
                     raise SubidError(
                         '%s: %s: the range of %s is unusable (count must be at least 1 and the last ID '
@@ -292,17 +390,20 @@ def dockerd_readable(line):
 
 def plan(subuid_text, subgid_text, name, uid=None, start=DEFAULT_START, count=DEFAULT_COUNT,
          ranges=None, pinned=False, host='', subuid_path='/etc/subuid', subgid_path='/etc/subgid',
-         fail_on_unparsable=False):
+         fail_on_unparsable=False, accounts=None):
     """Compute the new contents of both files. Raises SubidError; never touches the disk.
 
     subuid_text / subgid_text: current contents, None when the file is absent.
     uid: the account's numeric UID when it exists (lines keyed by it count as the account's).
+    accounts: the whole passwd database, name -> UID, so a key can be matched against every
+    account's name and UID (see Owners); None means only the account itself is known.
     fail_on_unparsable: raise for a foreign line dockerd cannot read instead of warning.
     """
     if not name or ':' in name or name.strip() != name or '\n' in name:
         raise SubidError('%s: account name %r cannot key a subid line. Fix: give a plain user name.'
                          % (host or 'host', name))
     wanted, exact = wanted_ranges(start, count, ranges or [], host or 'host')
+    owners = Owners(name, uid, accounts, host)
     exact = exact or bool(pinned)
 
     result = Plan()
@@ -312,7 +413,7 @@ def plan(subuid_text, subgid_text, name, uid=None, start=DEFAULT_START, count=DE
     parsed, own, foreign = {}, {}, {}
     for key in names:
         parsed[key] = parse_file(texts[key])
-        own[key], foreign[key], malformed = _split_owner(parsed[key], name, uid, paths[key], host)
+        own[key], foreign[key], malformed = _split_owner(parsed[key], owners, paths[key], host)
         for line in malformed:
             readable = dockerd_readable(line)
             if fail_on_unparsable and not readable:

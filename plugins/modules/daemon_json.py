@@ -84,6 +84,15 @@ options:
         present in both fails the task. Empty means no conflict check.
     type: str
     default: ""
+  check_seccomp_profile:
+    description:
+      - Check the C(seccomp-profile) the merged file carries, whatever put it there - the keywords
+        C(builtin)/C(unconfined) only on engines 23.0 and later, otherwise an absolute path to a
+        profile that exists, parses and has the shape and syscall names the engine reads - and fail
+        before writing when it does not pass. A profile that is not valid lets dockerd start and
+        then fails every container start.
+    type: bool
+    default: true
   command_line_source:
     description:
       - "Where O(command_line) comes from, for the failure message, for example
@@ -164,20 +173,26 @@ validation:
 """
 
 import os
-import tempfile
+import socket
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native
+from ansible.module_utils.common.text.converters import to_bytes, to_native
 
 from ansible_collections.containment.docker.plugins.module_utils.daemon_config import (
     DaemonConfigError,
     find_flag_conflicts,
     find_removed_keys,
     merge_config,
-    parse_engine_version,
     parse_config,
     render_config,
 )
+from ansible_collections.containment.docker.plugins.module_utils.dockerd_host import blank_config_refused
+from ansible_collections.containment.docker.plugins.module_utils.engine_version import (
+    format_engine_version,
+    try_parse_engine_version,
+)
+from ansible_collections.containment.docker.plugins.module_utils.fileio import WriteError, write_atomic
+from ansible_collections.containment.docker.plugins.module_utils.seccomp_check import seccomp_setting_problems
 
 
 def changed_keys(before, after):
@@ -187,14 +202,14 @@ def changed_keys(before, after):
 
 
 def engine_version(module):
-    """(major, minor) of the installed dockerd, or None when it cannot be run."""
+    """(major, minor[, patch]) of the installed dockerd, or None when it cannot be run."""
     dockerd = module.params["dockerd_path"]
     if not os.path.isabs(dockerd):
         dockerd = module.get_bin_path(dockerd)
     if not dockerd or not os.access(dockerd, os.X_OK):
         return None
     rc, out, err = module.run_command([dockerd, "--version"])
-    return parse_engine_version(out) if rc == 0 else None
+    return try_parse_engine_version(out.strip()) if rc == 0 else None
 
 
 def run_validate(module, dockerd, candidate):
@@ -224,6 +239,7 @@ def main():
             dockerd_path=dict(type="str", default="dockerd"),
             command_line=dict(type="str", default=""),
             command_line_source=dict(type="str", default=""),
+            check_seccomp_profile=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
@@ -250,7 +266,13 @@ def main():
                    module.params["command_line_source"] or "the service that starts dockerd",
                    module.params["command_line"])
             )
-        removed = find_removed_keys(merged, engine_version(module))
+        version = engine_version(module)
+        if blank_config_refused(before_text if result["existed"] else None, version):
+            raise DaemonConfigError(
+                "%s holds no JSON (empty or only whitespace), and this engine (%s) refuses such a "
+                "file at start (\"EOF\"). Write {} into it or delete it, then run again. Nothing was "
+                "written." % (path, format_engine_version(version) if version else "version unknown"))
+        removed = find_removed_keys(merged, version[:2] if version else None)
         if removed:
             raise DaemonConfigError(
                 "%s holds key(s) this engine refuses at start: %s. Add them to "
@@ -258,6 +280,12 @@ def main():
                 "written and dockerd was not restarted."
                 % (path, "; ".join("'%s' (%s)" % item for item in removed))
             )
+        if "seccomp-profile" in merged and module.params["check_seccomp_profile"]:
+            problems = seccomp_setting_problems(merged["seccomp-profile"], version, socket.gethostname(),
+                                                "daemon.json key seccomp-profile in %s" % path,
+                                                must_exist=not module.check_mode)
+            if problems:
+                raise DaemonConfigError(" ".join(problems) + " Nothing was written.")
     except (DaemonConfigError, IOError, OSError) as exc:
         module.fail_json(msg="%s" % to_native(exc), **result)
 
@@ -271,28 +299,24 @@ def main():
                               before_header=path, after_header=path)
 
     if content_changed and not module.check_mode:
-        directory = os.path.dirname(path)
-        if not os.path.isdir(directory):
-            module.fail_json(msg="directory %s does not exist; is dockerd installed?" % directory, **result)
-        fd, candidate = tempfile.mkstemp(prefix=".daemon.json.", dir=directory)
+        dockerd = None
+        if module.params["validate"]:
+            dockerd = module.params["dockerd_path"]
+            if not os.path.isabs(dockerd):
+                dockerd = module.get_bin_path(dockerd, required=True)
+        validation = {}
+
+        def validate(candidate):
+            if dockerd:
+                validation["text"] = run_validate(module, dockerd, candidate)
+
         try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(after_text)
-            if module.params["validate"]:
-                dockerd = module.params["dockerd_path"]
-                if not os.path.isabs(dockerd):
-                    dockerd = module.get_bin_path(dockerd, required=True)
-                result["validation"] = run_validate(module, dockerd, candidate)
-            else:
-                result["validation"] = "disabled"
-            if result["existed"] and module.params["backup"]:
-                result["backup_file"] = module.backup_local(path)
-            module.atomic_move(candidate, path)
-        except DaemonConfigError as exc:
+            result["backup_file"] = write_atomic(
+                module, path, to_bytes(after_text), mode=int(module.params["mode"], 8),
+                backup=result["existed"] and module.params["backup"], validate=validate)
+        except (DaemonConfigError, WriteError) as exc:
             module.fail_json(msg="%s: %s" % (path, to_native(exc)), **result)
-        finally:
-            if os.path.exists(candidate):
-                os.unlink(candidate)
+        result["validation"] = validation.get("text", "disabled")
         result["changed"] = True
     elif content_changed:
         result["changed"] = True

@@ -85,35 +85,13 @@ unknown:
   sample: []
 """
 
-import ctypes
-
 from ansible.module_utils.basic import AnsibleModule
 
-NR_SCMP_ERROR = -1
-
-
-class _Version(ctypes.Structure):
-    _fields_ = [("major", ctypes.c_uint), ("minor", ctypes.c_uint), ("micro", ctypes.c_uint)]
-
-
-def load(library):
-    lib = ctypes.CDLL(library)
-    lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
-    lib.seccomp_syscall_resolve_name.restype = ctypes.c_int
-    lib.seccomp_version.restype = ctypes.POINTER(_Version)
-    return lib
-
-
-def resolve(lib, names):
-    """Return ({name: number}, [unknown names]) in the order given."""
-    numbers, unknown = {}, []
-    for name in names:
-        number = lib.seccomp_syscall_resolve_name(name.encode("ascii", "replace"))
-        if number == NR_SCMP_ERROR:
-            unknown.append(name)
-        else:
-            numbers[name] = number
-    return numbers, unknown
+from ansible_collections.containment.docker.plugins.module_utils.libseccomp import (
+    load,
+    resolve,
+    version,
+)
 
 
 def main():
@@ -128,7 +106,7 @@ def main():
     result = dict(changed=False, checked=False, libseccomp_version="", numbers={}, unknown=[])
     try:
         lib = load(module.params["library"])
-    except OSError as exc:
+    except (OSError, AttributeError) as exc:
         message = ("cannot load %s (%s); syscall names were not checked. Install Debian's "
                    "libseccomp2, or check the names by hand." % (module.params["library"], exc))
         if module.params["required"]:
@@ -136,8 +114,7 @@ def main():
         module.warn(message)
         module.exit_json(**result)
 
-    version = lib.seccomp_version().contents
-    result["libseccomp_version"] = "%d.%d.%d" % (version.major, version.minor, version.micro)
+    result["libseccomp_version"] = version(lib)
     result["checked"] = True
     result["numbers"], result["unknown"] = resolve(lib, module.params["names"])
     if result["unknown"]:

@@ -24,9 +24,16 @@ description:
   - dockerd maps all lines of the account back to back in file order (not sorted; checked on 20.10.24
     and 26.1.5); the first line's start is the host ID of container root and names the data root
     C(/var/lib/docker/<subuid start>.<subgid start>).
-  - Lines of other owners, comments, blank lines and their order are left byte for byte. Only the
-    account's own lines are replaced, and only when they must change. Writes are atomic; a file that
-    does not exist is created C(root:root) mode C(0644).
+  - B(Ownership) - a line belongs to the account its key names. The whole passwd database is read
+    (C(getpwall)); a key is the account's when it is the account's name, or all digits and the
+    account's UID. A numeric key that is another account's UID is that account's line; a key that
+    names no account (an orphan) is foreign. A key that is the name of one account and the UID of
+    another (an account called C(1001) beside an account with UID 1001) is ambiguous and fails the
+    task naming both accounts and the line, before anything is written.
+  - Lines of other owners (and orphans), comments, blank lines and their order are left byte for
+    byte. Only the account's own lines are replaced, and only when they must change. Writes are
+    atomic (temp file, fsync, rename); an existing file keeps its mode and owner, a file that does
+    not exist is created C(root:root) mode C(0644).
   - The module never relies on dockerd's C(default) keyword (which only adds ranges when it creates
     C(dockremap) itself, and whose automatic range can overlap other users' from engine 28.0) nor on
     C(usermod --add-subuids/--add-subgids), which some distributions lack. C(useradd --system)
@@ -77,6 +84,8 @@ options:
         second range is added).
       - When omitted, looked up in the passwd database by O(name); nothing when the account does not
         exist.
+      - Must agree with the passwd database - a UID that differs from the account's, or that belongs to
+        another account, fails the task (it would take that account's lines over).
     type: int
   start:
     description:
@@ -142,7 +151,10 @@ options:
 notes:
   - "Failures name the host, the file, the line number and content, and the fix: bad input (O(count)
     below 1, negative O(start), a range past 2^32-1, overlapping O(ranges)), a malformed line of the
-    account, a pinned range that overlaps another owner's range, no free block left."
+    account, a pinned range that overlaps another owner's range, no free block left, an ambiguous key
+    (name of one account, UID of another), a O(uid) that is not the account's."
+  - Use M(containment.docker.remap_account) to create the account and its ranges in one task; this
+    module only manages the ranges of an account that exists or is named.
   - A change of the account's first start moves dockerd's data root; images and containers under the
     old one are hidden, not deleted. The module warns when it happens.
   - The module never restarts dockerd; the collection's C(daemon) role does.
@@ -293,11 +305,11 @@ diff:
 import os
 import pwd
 import socket
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 
+from ansible_collections.containment.docker.plugins.module_utils.fileio import WriteError, write_atomic
 from ansible_collections.containment.docker.plugins.module_utils.subid import (
     DEFAULT_COUNT,
     DEFAULT_START,
@@ -317,32 +329,22 @@ def read_file(module, path):
         module.fail_json(msg='%s: cannot read %s: %s' % (socket.gethostname(), path, to_native(exc)))
 
 
-def write_file(module, path, text, created):
-    """Write atomically: temp file in the same directory, then atomic_move over the target."""
-    directory = os.path.dirname(path) or '.'
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(to_bytes(text, errors='surrogate_or_strict'))
-            handle.flush()
-            os.fsync(handle.fileno())
-        if created:
-            os.chmod(tmp, 0o644)
-            if os.geteuid() == 0:
-                os.chown(tmp, 0, 0)
-        module.atomic_move(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    if created:
-        os.chmod(path, 0o644)
+def passwd_accounts():
+    """The whole passwd database as name -> UID (the first entry of a name wins, as getpwnam)."""
+    accounts = {}
+    for entry in pwd.getpwall():
+        accounts.setdefault(entry.pw_name, entry.pw_uid)
+    return accounts
 
 
-def lookup_uid(name):
-    try:
-        return pwd.getpwnam(name).pw_uid
-    except KeyError:
-        return None
+def write_file(module, path, text, created, backup):
+    """fileio.write_atomic; an existing file keeps its mode and owner, a new one is root:root 0644."""
+    mode, owner, group = 0o644, 0, 0
+    if not created:
+        info = os.stat(path)
+        mode, owner, group = info.st_mode & 0o7777, info.st_uid, info.st_gid
+    return write_atomic(module, path, to_bytes(text, errors='surrogate_or_strict'), mode=mode,
+                        owner=owner, group=group, backup=backup and not created)
 
 
 def main():
@@ -366,7 +368,8 @@ def main():
     )
     params = module.params
     host = socket.gethostname()
-    uid = params['uid'] if params['uid'] is not None else lookup_uid(params['name'])
+    accounts = passwd_accounts()
+    uid = params['uid'] if params['uid'] is not None else accounts.get(params['name'])
     paths = dict(subuid=params['subuid_path'], subgid=params['subgid_path'])
     texts = dict((key, read_file(module, path)) for key, path in paths.items())
 
@@ -375,7 +378,7 @@ def main():
                       start=params['start'], count=params['count'], ranges=params['ranges'],
                       pinned=params['pinned'], host=host,
                       subuid_path=paths['subuid'], subgid_path=paths['subgid'],
-                      fail_on_unparsable=params['fail_on_unparsable'])
+                      fail_on_unparsable=params['fail_on_unparsable'], accounts=accounts)
     except SubidError as exc:
         module.fail_json(msg=to_native(exc), name=params['name'], uid=uid)
 
@@ -389,13 +392,13 @@ def main():
             entry = files[key]
             if not entry['changed']:
                 continue
-            if params['backup'] and not entry['created']:
-                backups[entry['path']] = module.backup_local(entry['path'])
             try:
-                write_file(module, entry['path'], entry['after'], entry['created'])
-            except OSError as exc:
+                backup = write_file(module, entry['path'], entry['after'], entry['created'], params['backup'])
+            except (OSError, WriteError) as exc:
                 module.fail_json(msg='%s: cannot write %s: %s' % (host, entry['path'], to_native(exc)),
                                  backup_files=backups)
+            if backup:
+                backups[entry['path']] = backup
 
     output = dict(
         changed=result.changed,

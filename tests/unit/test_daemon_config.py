@@ -102,6 +102,9 @@ def test_flag_conflicts(config, command_line, conflicts):
 
 def _run(tmp_path, check=False, diff=True, **args):
     args.setdefault("path", str(tmp_path / "daemon.json"))
+    # OURS names /etc/docker/seccomp/containment.json, absent on a test machine; the profile check
+    # has its own tests below.
+    args.setdefault("check_seccomp_profile", False)
     return run_module_file("daemon_json", tmp_path, check=check, diff=diff, **args)
 
 
@@ -201,3 +204,53 @@ def test_module_refuses_a_removed_key_already_in_the_file(tmp_path):  # F13
     fixed = _run(tmp_path, settings=OURS, remove=["disable-legacy-registry"], validate=False,
                  dockerd_path="/nonexistent/dockerd")
     assert fixed["changed"] is True and "disable-legacy-registry" not in json.loads(path.read_text())
+
+
+def _fake_dockerd(tmp_path, version):
+    """A dockerd that only answers --version (the module reads the engine version from it)."""
+    fake = tmp_path / "dockerd"
+    fake.write_text("#!/bin/sh\necho 'Docker version %s, build 0000000'\n" % version)
+    fake.chmod(0o755)
+    return str(fake)
+
+
+@pytest.mark.parametrize("seed, version, refused", [
+    ("", "20.10.24+dfsg1", True),         # F22: 20.10 refuses a blank file at start ("EOF")
+    ("\n  \n", "20.10.24+dfsg1", True),
+    ("\n", "26.1.5+dfsg1", False),         # 23.0+ reads it as no settings (moby PR 42393)
+    ("", "28.5.2", False),
+])
+def test_module_blank_file_as_the_engine_reads_it(tmp_path, seed, version, refused):
+    path = tmp_path / "daemon.json"
+    path.write_text(seed)
+    out = _run(tmp_path, settings=OURS, validate=False, dockerd_path=_fake_dockerd(tmp_path, version))
+    if refused:
+        assert out.get("failed") is True and "holds no JSON" in out["msg"] and "Write {}" in out["msg"]
+        assert path.read_text() == seed
+    else:
+        assert out["changed"] is True and json.loads(path.read_text()) == OURS
+        # the backup of a blank file is kept, and the new file is never empty
+        assert open(out["backup_file"]).read() == seed
+
+
+@pytest.mark.parametrize("profile, message", [
+    (None, "does not exist"),                                 # F23: names a file that is not there
+    ('{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [', "not valid JSON"),
+    ('{"defaultAction": "SCMP_ACT_NOPE"}', "SCMP_ACT_NOPE"),
+    ('{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["chroot"], "action": "SCMP_ACT_ALLOW"}]}', None),
+])
+def test_module_checks_any_seccomp_profile_before_writing(tmp_path, profile, message):
+    target = tmp_path / "profile.json"
+    if profile is not None:
+        target.write_text(profile)
+    out = _run(tmp_path, settings={"seccomp-profile": str(target)}, validate=False, check_seccomp_profile=True)
+    if message is None:
+        assert out["changed"] is True, out
+    else:
+        assert out.get("failed") is True and message in out["msg"] and str(target) in out["msg"], out
+        assert not (tmp_path / "daemon.json").exists()
+
+
+def test_module_refuses_a_relative_seccomp_profile(tmp_path):
+    out = _run(tmp_path, settings={"seccomp-profile": "profile.json"}, validate=False, check_seccomp_profile=True)
+    assert out.get("failed") is True and "absolute" in out["msg"]

@@ -46,3 +46,10 @@ def test_missing_library_warns_or_fails(tmp_path, required):
     if not required:
         import json
         assert "libnothere.so.9" in json.dumps(out.get("warnings", []))  # 2.19 structures warnings
+
+
+def test_a_library_without_libseccomp_symbols_counts_as_not_loaded(tmp_path):
+    out = run_module_file("seccomp_syscalls", tmp_path, names=["chroot"], library="libc.so.6",
+                          required=True)
+    assert out["checked"] is False and out["failed"] is True
+    assert "libc.so.6" in out["msg"] and "were not checked" in out["msg"]

@@ -14,6 +14,7 @@ from ansible_collections.containment.docker.plugins.module_utils.subid import ( 
     MAX_ID,
     SubidError,
     find_free_block,
+    numeric_orphan_keys,
     parse_line,
     plan,
     render,
@@ -336,3 +337,94 @@ def test_unpinned_keeps_different_usable_ranges_in_each_file():
     result = run(DEF, 'dockremap:300000:65536\n')
     assert not result.changed
     assert (result.files['subuid']['ranges'][0]['start'], result.files['subgid']['ranges'][0]['start']) == (165536, 300000)
+
+
+# --- ownership: a line belongs to the account its key names (issue 5, outcome 3) -------------
+
+ACCOUNTS = {'root': 0, 'dockremap': 999, 'alice': 1001, 'bob': 1002}
+ALICE = 'alice:165536:65536\n'
+
+
+@pytest.mark.parametrize('case, accounts, subuid, want_uid', [
+    ('name key is the account\'s', ACCOUNTS, DEF, DEF),
+    ('uid key of the account is its own (F05)', ACCOUNTS, '999:165536:65536\n', '999:165536:65536\n'),
+    ('uid key of another account is that account\'s', ACCOUNTS, '1001:165536:65536\n',
+     '1001:165536:65536\ndockremap:262144:65536\n'),
+    ('orphan numeric key (no such UID) stays foreign', ACCOUNTS, '4242:165536:65536\n',
+     '4242:165536:65536\ndockremap:262144:65536\n'),
+    ('orphan name key stays foreign', ACCOUNTS, 'ghost:165536:65536\n',
+     'ghost:165536:65536\ndockremap:262144:65536\n'),
+    ('uid key of the account before it exists is not its own', {'alice': 1001}, '999:165536:65536\n',
+     '999:165536:65536\ndockremap:262144:65536\n'),
+    ('leading zeros are not the UID (dockerd compares strings)', ACCOUNTS, '0999:165536:65536\n',
+     '0999:165536:65536\ndockremap:262144:65536\n'),
+])
+def test_ownership_by_key(case, accounts, subuid, want_uid):
+    result = run(subuid, subuid, accounts=accounts)
+    assert result.files['subuid']['after'] == want_uid, case
+    assert result.files['subuid']['after'].startswith(subuid), case  # first line kept byte for byte
+
+
+@pytest.mark.parametrize('accounts, name, subuid, named, numbered', [
+    # an account literally named "1001" beside alice with UID 1001 (remap account not involved)
+    (dict(ACCOUNTS, **{'1001': 1500}), R, '1001:300000:65536\n', '1001 (UID 1500)', 'alice (UID 1001)'),
+    # the remap user's name is numeric and another account has that UID
+    ({'alice': 1001}, '1001', '1001:165536:65536\n', '1001 (not created yet)', 'alice (UID 1001)'),
+    ({'alice': 1001, '1001': 998}, '1001', '1001:165536:65536\n', '1001 (UID 998)', 'alice (UID 1001)'),
+    # the remap account's UID is also another name's UID
+    ({'dockremap': 999, 'dockalias': 999}, R, '999:165536:65536\n', 'no account',
+     'dockalias (UID 999), dockremap (UID 999)'),
+])
+def test_ambiguous_key_fails_naming_both_accounts_and_the_line(accounts, name, subuid, named, numbered):
+    with pytest.raises(SubidError) as err:
+        plan(subuid, '', name, accounts=accounts, host='h1')
+    msg = str(err.value)
+    assert "/etc/subuid line 1: %r" % subuid.strip() in msg
+    assert named in msg and numbered in msg and 'ambiguous' in msg and 'Nothing was written' in msg
+
+
+def test_ambiguous_malformed_line_fails_too():
+    with pytest.raises(SubidError, match='ambiguous'):
+        plan('', '1001:x\n', R, accounts=dict(ACCOUNTS, **{'1001': 1500}), host='h1')
+
+
+@pytest.mark.parametrize('name, accounts, subuid, want', [
+    # numeric remap name, no account holds that UID: the line is the account's
+    ('1001', {'1001': 998}, '1001:165536:65536\n', '1001:165536:65536\n'),
+    ('1001', {}, '1001:165536:65536\n', '1001:165536:65536\n'),
+    # an account named "1001" whose UID is 1001: same account either way, not ambiguous
+    ('1001', {'1001': 1001}, '1001:165536:65536\n', '1001:165536:65536\n'),
+])
+def test_numeric_remap_name_without_a_clash_is_not_ambiguous(name, accounts, subuid, want):
+    result = plan(subuid, subuid, name, accounts=accounts, host='h1')
+    assert not result.changed and result.files['subuid']['after'] == want
+
+
+@pytest.mark.parametrize('uid, accounts, fragment', [
+    (1001, ACCOUNTS, 'passwd database gives dockremap UID 999'),       # not the account's UID
+    (1001, {'alice': 1001}, 'is the UID of alice'),                    # another account's UID
+])
+def test_uid_option_cannot_take_another_accounts_lines(uid, accounts, fragment):
+    with pytest.raises(SubidError, match=fragment):
+        plan('1001:165536:65536\n', '', R, uid=uid, accounts=accounts, host='h1')
+
+
+@pytest.mark.parametrize('pinned, ranges', [(True, None), (False, [dict(start=500000, count=65536)])])
+def test_exact_mode_never_rewrites_another_accounts_uid_line(pinned, ranges):
+    subuid = '1001:300000:10\n999:400000:65536\n'
+    result = plan(subuid, subuid, R, accounts=ACCOUNTS, start=500000, pinned=pinned, ranges=ranges, host='h1')
+    for key in ('subuid', 'subgid'):
+        # alice's UID line kept byte for byte; the account's own UID line replaced, keyed by name
+        assert result.files[key]['after'] == '1001:300000:10\ndockremap:500000:65536\n'
+    with pytest.raises(SubidError, match='overlaps another owner'):
+        plan('1001:300000:10\n', '', R, accounts=ACCOUNTS, start=300000, pinned=True, host='h1')
+
+
+@pytest.mark.parametrize('texts, accounts, want', [
+    (['4242:1:2\n', '998:1:2\nalice:5:5\n'], ACCOUNTS, {4242, 998}),
+    (['999:1:2\n1001:x\n', None], ACCOUNTS, set()),       # UIDs of existing accounts
+    (['# 777:1:2\n', '1001:1\n'], {'alice': 5}, {1001}),  # malformed lines count, comments do not
+    (['0777:1:2\n'], {}, set()),                         # not a UID key (string compare)
+])
+def test_numeric_orphan_keys(texts, accounts, want):
+    assert numeric_orphan_keys(texts, accounts) == want

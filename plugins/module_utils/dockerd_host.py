@@ -1,0 +1,377 @@
+# -*- coding: utf-8 -*-
+# Copyright: containment.docker contributors
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Pure functions over what a Docker host shows: the systemd unit, dockerd's command line, the
+running process, the engine's state, and the preflight decisions made from them.
+
+Nothing here runs a command or reads a file: ``dockerd_probe`` gathers the texts, these functions
+read them, and the modules (``dockerd_facts``, ``dockerd_preflight``) wire the two together. Every
+function is tested as a table in tests/unit/test_dockerd_host.py.
+
+Facts relied on, and where they come from:
+
+* ``systemctl show UNIT -p ...`` prints ``KEY=VALUE`` lines; ``ExecStart`` reads
+  ``{ path=... ; argv[]=ARGV ; ignore_errors=no ; ... }`` (systemd, src/shared/bus-print-properties
+  and bus-unit-util; seen on Debian 12's systemd 252 and Debian 13's 257). ``EnvironmentFiles``
+  reads ``PATH (ignore_errors=yes|no)``, one line per file.
+* systemd expands ``$VAR`` in ``ExecStart`` to the variable split on whitespace and ``${VAR}`` to
+  one word (systemd.service(5), "Command lines"); variables come from ``Environment=`` and
+  ``EnvironmentFile=`` (systemd.exec(5): ``KEY=VALUE`` lines, ``#`` and ``;`` comments, quotes
+  removed, no shell expansion). Debian's docker.io passes ``$DOCKER_OPTS`` from
+  ``/etc/default/docker`` that way.
+* ``/proc/PID/stat`` field 22 is the start time in clock ticks after boot; ``btime`` in
+  ``/proc/stat`` is the boot time in seconds since the epoch (proc(5)).
+* Under ``userns-remap`` dockerd refuses ``--privileged``, ``--pid=host`` and ``--network=host``
+  for containers that do not also set ``--userns=host`` (Docker documentation, "Isolate containers
+  with a user namespace", "User namespace known limitations").
+* A daemon with ``userns-remap`` keeps its images, containers and volumes under
+  ``DATA_ROOT/<uid>.<gid>``; what the engine held before is kept but no longer shown (moby
+  daemon/daemon_unix.go, setupRemappedRoot).
+* An empty or whitespace-only daemon.json: dockerd 20.10 refuses it ("unable to configure the
+  Docker daemon with file ...: EOF"); from 23.0 on dockerd reads it as no settings (moby pull
+  request 42393, daemon/config/config.go getConflictFreeConfiguration accepts io.EOF).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import shlex
+
+from ansible_collections.containment.docker.plugins.module_utils.daemon_config import (
+    DaemonConfigError,
+    find_flag_conflicts,
+    find_removed_keys,
+    merge_config,
+    parse_config,
+)
+
+# Engines from this version on read an empty or blank daemon.json as {} (moby PR 42393).
+BLANK_CONFIG_ACCEPTED_SINCE = (23, 0)
+
+# systemd unit states in which dockerd is not running and `systemctl start` is what brings it up.
+NOT_RUNNING_STATES = ("inactive", "failed", "deactivating")
+
+
+class HostFactsError(ValueError):
+    """A text that cannot be read as what it should be; the message names it."""
+
+
+def parse_systemctl_show(text):
+    """``KEY=VALUE`` lines into a dict; a key printed several times keeps every value in a list
+    under ``KEY`` (a single value stays a string)."""
+    props = {}
+    for line in (text or "").splitlines():
+        if "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        if key in props:
+            previous = props[key]
+            props[key] = (previous if isinstance(previous, list) else [previous]) + [value]
+        else:
+            props[key] = value
+    return props
+
+
+_ARGV_RE = re.compile(r"argv\[\]=(.*?) ; ")
+
+
+def exec_start_command(value):
+    """The command line of the unit's (last) ``ExecStart`` entry, as one string; '' when none."""
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    found = _ARGV_RE.findall(value or "")
+    return found[-1].strip() if found else ""
+
+
+def parse_environment_files_property(value):
+    """[(path, optional)] from ``EnvironmentFiles`` values (``/etc/default/docker (ignore_errors=yes)``)."""
+    values = value if isinstance(value, list) else ([value] if value else [])
+    files = []
+    for item in values:
+        match = re.match(r"^(\S+)(?: \(ignore_errors=(yes|no)\))?$", item.strip())
+        if match:
+            files.append((match.group(1), match.group(2) == "yes"))
+    return files
+
+
+def parse_environment_property(value):
+    """{name: value} from the ``Environment`` property (``A=1 "B=two words"``)."""
+    env = {}
+    try:
+        words = shlex.split(value or "")
+    except ValueError:
+        words = (value or "").split()
+    for word in words:
+        if "=" in word:
+            key, val = word.split("=", 1)
+            env[key] = val
+    return env
+
+
+def parse_environment_file(text):
+    """{name: value} as systemd reads an ``EnvironmentFile`` (systemd.exec(5)).
+
+    ``KEY=VALUE`` per line; lines starting with ``#`` or ``;`` are comments; a value in single or
+    double quotes loses them; a trailing backslash continues the line. No shell expansion: a line
+    such as ``export DOCKER_OPTS=...`` is not an assignment for systemd and is skipped.
+    """
+    env = {}
+    pending = ""
+    for raw in (text or "").splitlines():
+        line = pending + raw
+        if line.endswith("\\"):
+            pending = line[:-1]
+            continue
+        pending = ""
+        line = line.strip()
+        if not line or line[0] in "#;":
+            continue
+        match = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$", line)
+        if not match:
+            continue
+        key, value = match.group(1), match.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+            if match.group(2).strip()[0] == '"':
+                value = re.sub(r'\\(["\\$`])', r"\1", value)
+        env[key] = value
+    return env
+
+
+def expand_unit_variables(command, env):
+    """``$VAR`` and ``${VAR}`` of an ``ExecStart`` command replaced by their values ('' when unset)."""
+    def repl(match):
+        return env.get(match.group(1) or match.group(2), "")
+
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", repl, command or "")
+
+
+def parse_cmdline(data):
+    """argv list from the bytes of /proc/PID/cmdline (NUL-separated)."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8", "replace")
+    return [part for part in (data or "").split("\0") if part != ""]
+
+
+def parse_btime(proc_stat_text):
+    """Boot time (seconds since the epoch) from /proc/stat."""
+    for line in (proc_stat_text or "").splitlines():
+        if line.startswith("btime "):
+            return int(line.split()[1])
+    raise HostFactsError("/proc/stat has no btime line")
+
+
+def process_start_time(pid_stat_text, btime, clock_ticks):
+    """Start of a process (seconds since the epoch) from /proc/PID/stat, boot time and CLK_TCK.
+
+    The command name (field 2) may hold spaces and parentheses, so fields are counted after the
+    last ')': field 22 (starttime) is the 20th field after the name.
+    """
+    text = pid_stat_text or ""
+    close = text.rfind(")")
+    if close < 0:
+        raise HostFactsError("cannot read /proc/PID/stat: %r" % text[:80])
+    rest = text[close + 1:].split()
+    # rest[0] is field 3 (state); field 22 is rest[19].
+    if len(rest) < 20:
+        raise HostFactsError("cannot read /proc/PID/stat: too few fields")
+    return btime + int(rest[19]) / float(clock_ticks)
+
+
+def files_newer_than(mtimes, started):
+    """Paths whose mtime is after ``started`` (both seconds since the epoch), in the order given.
+
+    ``mtimes`` is [(path, mtime or None)]; an absent file (None) is never newer.
+    """
+    if started is None:
+        return []
+    return [path for path, mtime in mtimes if mtime is not None and mtime > started]
+
+
+def containers_needing_host_userns(inspected):
+    """Running containers that dockerd refuses under userns-remap unless they use --userns=host.
+
+    ``inspected`` is the list `docker inspect` prints. Returns [{name, uses}] where ``uses`` names
+    what needs the host's user namespace (``--privileged``, ``--pid=host``, ``--network=host``).
+    """
+    found = []
+    for item in inspected or []:
+        host_config = item.get("HostConfig") or {}
+        if (host_config.get("UsernsMode") or "") == "host":
+            continue
+        uses = []
+        if host_config.get("Privileged"):
+            uses.append("--privileged")
+        if (host_config.get("PidMode") or "") == "host":
+            uses.append("--pid=host")
+        if (host_config.get("NetworkMode") or "") == "host":
+            uses.append("--network=host")
+        if uses:
+            found.append(dict(name=(item.get("Name") or item.get("Id", "?")[:12]).lstrip("/"), uses=uses))
+    return found
+
+
+def security_options(info):
+    """The engine's SecurityOptions as a list (``docker info`` prints null on some engines)."""
+    return list((info or {}).get("SecurityOptions") or [])
+
+
+def remap_active(info):
+    return "name=userns" in security_options(info)
+
+
+def remap_switch(info, userns_remap, expected_suffix=""):
+    """True when this run moves dockerd to another data root: remap turned on, or remapped to
+    other ranges (the data root is named after the first subordinate UID and GID)."""
+    if not userns_remap or not info:
+        return False
+    if not remap_active(info):
+        return True
+    return bool(expected_suffix) and not (info.get("DockerRootDir") or "").endswith("/" + expected_suffix)
+
+
+def engine_shows(info, userns_remap="", seccomp_profile="", expected_suffix=""):
+    """What the live engine does not show of the wanted settings: [] when it shows all of them."""
+    missing = []
+    options = security_options(info)
+    if userns_remap and "name=userns" not in options:
+        missing.append("userns-remap (no name=userns in SecurityOptions)")
+    if seccomp_profile:
+        if seccomp_profile == "builtin":
+            ok = any(re.search(r"^name=seccomp,profile=(builtin|default)$", o) for o in options)
+        else:
+            ok = ("name=seccomp,profile=%s" % seccomp_profile) in options
+        if not ok:
+            missing.append("seccomp-profile %s (SecurityOptions: %s)" % (seccomp_profile, ", ".join(options) or "none"))
+    if userns_remap and expected_suffix and not (info.get("DockerRootDir") or "").endswith("/" + expected_suffix):
+        missing.append("data root ending in /%s (now %s)" % (expected_suffix, info.get("DockerRootDir")))
+    return missing
+
+
+def blank_config_refused(text, engine_version):
+    """True when daemon.json holds only whitespace and the engine refuses that (before 23.0).
+
+    An unknown engine version counts as refusing (the safe side)."""
+    if text is None or text.strip():
+        return False
+    return engine_version is None or tuple(engine_version) < BLANK_CONFIG_ACCEPTED_SINCE
+
+
+def plan_daemon_config(text, path, settings, remove, command_lines, engine_version):
+    """Check daemon.json as it is and as it would be; return (current, merged, problems).
+
+    ``command_lines`` is [(source, command line)]: the unit's expanded ExecStart and the running
+    dockerd's own argv. Problems are complete sentences naming the file and the fix.
+    """
+    problems = []
+    current, merged = {}, {}
+    if blank_config_refused(text, engine_version):
+        problems.append(
+            "%s holds no JSON at all (%s), and this engine (%s) refuses such a file at start "
+            "(\"unable to configure the Docker daemon with file %s: EOF\"); dockerd would not come "
+            "back from a restart. Write {} into it or delete it, then run again."
+            % (path, "empty" if not text else "only whitespace",
+               ".".join(str(p) for p in engine_version) if engine_version else "version unknown", path))
+        return current, merged, problems
+    try:
+        current = parse_config(text or "", path)
+        merged = merge_config(current, settings, remove)
+    except DaemonConfigError as exc:
+        problems.append(str(exc))
+        return current, merged, problems
+    for source, command in command_lines:
+        conflicts = find_flag_conflicts(merged, command)
+        if conflicts:
+            problems.append(
+                "%s and dockerd's command line both set %s; dockerd refuses to start when a "
+                "directive is given both as a flag and in the configuration file. Remove the flag "
+                "from %s, or keep the key out of daemon.json. Command line: %s"
+                % (path, ", ".join("'%s' (flag %s)" % c for c in conflicts), source, command))
+            break
+    removed = find_removed_keys(merged, engine_version[:2] if engine_version else None)
+    if removed:
+        problems.append(
+            "%s holds key(s) this engine refuses at start: %s. Add them to daemon_remove_settings or "
+            "delete them by hand." % (path, "; ".join("'%s' (%s)" % item for item in removed)))
+    return current, merged, problems
+
+
+def hidden_data_problem(info, volumes, host):
+    """The message when turning remap on would hide what the engine holds, else ''."""
+    images = int(info.get("Images") or 0)
+    containers = int(info.get("Containers") or 0)
+    if images + containers + volumes == 0:
+        return ""
+    return (
+        "%s: turning on userns-remap gives dockerd a new data root, so %d image(s), %d container(s) "
+        "and %d volume(s) under %s will no longer be visible (they are kept, not deleted; turning "
+        "remap off shows them again). Stop running containers first, then set "
+        "daemon_acknowledge_hidden_data=true to go on."
+        % (host, images, containers, volumes, info.get("DockerRootDir") or "the data root"))
+
+
+def preflight(facts, wanted, host):
+    """Decide, from gathered facts and what the run wants, whether the run may go on.
+
+    ``facts``: the dict ``dockerd_probe.gather`` returns. ``wanted``: dict with config_path,
+    settings (the keys to set, collection's own included), remove, userns_remap, seccomp_profile,
+    expected_data_root_suffix, acknowledge_hidden_data, allow_host_namespace_containers,
+    seccomp_problems (list, from the seccomp check, already formatted).
+
+    Returns dict(problems=[...], warnings=[...], remap_switch=bool, restart_owed=[...],
+    engine_missing=[...], config=merged, previous=current). Problems are full sentences; the
+    module fails with all of them at once.
+    """
+    problems, warnings = [], []
+    engine = facts.get("engine") or {}
+    info = engine.get("info") or {}
+    running = bool(engine.get("answers"))
+    path = wanted["config_path"]
+    version = facts.get("engine_version")
+
+    command_lines = []
+    unit = facts.get("unit") or {}
+    if unit.get("command"):
+        command_lines.append((unit.get("source") or "the unit", unit["command"]))
+    process = facts.get("process") or {}
+    if process.get("argv"):
+        command_lines.append(("the running dockerd (pid %s: flags from drop-ins and Environment= count)"
+                              % process.get("pid"), " ".join(process["argv"])))
+    config = facts.get("config") or {}
+    current, merged, config_problems = plan_daemon_config(
+        config.get("text"), path, wanted.get("settings") or {}, wanted.get("remove") or [],
+        command_lines, version)
+    problems.extend("%s: %s" % (host, p) if not p.startswith(host + ":") else p for p in config_problems)
+    problems.extend(wanted.get("seccomp_problems") or [])
+
+    switch = False
+    if not running:
+        warnings.append("%s: dockerd is not running (check mode cannot start it); the checks of the "
+                        "live engine (hidden data, containers, live-restore) were skipped." % host)
+    else:
+        switch = remap_switch(info, wanted.get("userns_remap"), wanted.get("expected_data_root_suffix") or "")
+        if switch:
+            if not wanted.get("acknowledge_hidden_data"):
+                message = hidden_data_problem(info, int(engine.get("volumes") or 0), host)
+                if message:
+                    problems.append(message)
+            if info.get("LiveRestoreEnabled") and int(info.get("ContainersRunning") or 0) > 0:
+                problems.append(
+                    "%s: live-restore is on and %d container(s) are running; after the switch to "
+                    "userns-remap they would keep running as root, invisible to the engine. Stop them "
+                    "(`docker stop $(docker ps -q)`) and run again."
+                    % (host, int(info.get("ContainersRunning") or 0)))
+            escaping = containers_needing_host_userns(engine.get("containers") or [])
+            if escaping and not wanted.get("allow_host_namespace_containers"):
+                problems.append(
+                    "%s: these running containers use host namespaces, which dockerd refuses under "
+                    "userns-remap unless started with --userns=host: %s. Recreate them with "
+                    "--userns=host after the change, then set daemon_allow_host_namespace_containers=true "
+                    "to go on." % (host, "; ".join("%s (%s)" % (c["name"], ", ".join(c["uses"])) for c in escaping)))
+    restart_owed = list(facts.get("stale_files") or [])
+    missing = engine_shows(info, wanted.get("userns_remap"), wanted.get("seccomp_profile"),
+                           wanted.get("expected_data_root_suffix") or "") if running else []
+    return dict(problems=problems, warnings=warnings, remap_switch=switch, restart_owed=restart_owed,
+                engine_missing=missing, config=merged, previous=current)

@@ -1,0 +1,386 @@
+# -*- coding: utf-8 -*-
+# Copyright: containment.docker contributors
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Decisions of the ``dockerd_service`` module: the restart / rollback state machine and the texts.
+
+Everything here is pure (no host access), so it is tested as tables in tests/unit/test_restart.py.
+The module's ``main()`` only executes the step ``next_step`` names and records what happened.
+
+The two walks through the machine::
+
+    started:   check -ok-> [enable] -> done
+               check -fail-> reset_failed -> start -> wait -> [enable] -> done
+               (any failure) -> journal -> start_failed          (nothing was changed)
+
+    restarted: reset_failed -> restart -> wait -> [verify] -> [probe] -> done
+               (any failure) -> journal -> restore -> reset_failed_previous -> start_previous
+                             -> wait_previous -> rolled_back      (running on the old files)
+               start_previous / wait_previous fail -> journal_previous -> down
+
+``restore`` never changes the path: a restore that fails is reported, and dockerd is still started
+again, because a host without dockerd is worse than one with a half-restored configuration.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+from collections import namedtuple
+
+STARTED = "started"
+RESTARTED = "restarted"
+
+# Steps (states the module executes).
+CHECK = "check"
+RESET_FAILED = "reset_failed"
+START = "start"
+RESTART = "restart"
+WAIT = "wait"
+VERIFY = "verify"
+PROBE = "probe"
+ENABLE = "enable"
+JOURNAL = "journal"
+RESTORE = "restore"
+RESET_PREVIOUS = "reset_failed_previous"
+START_PREVIOUS = "start_previous"
+WAIT_PREVIOUS = "wait_previous"
+JOURNAL_PREVIOUS = "journal_previous"
+
+# Terminal states.
+DONE = "done"                    # success
+START_FAILED = "start_failed"    # state=started could not bring dockerd up; nothing was changed
+ENABLE_FAILED = "enable_failed"  # dockerd runs, but the unit could not be enabled
+ROLLED_BACK = "rolled_back"      # the change failed; dockerd runs again on the restored files
+DOWN = "down"                    # the change failed and dockerd does not run on the restored files
+
+TERMINAL = frozenset([DONE, START_FAILED, ENABLE_FAILED, ROLLED_BACK, DOWN])
+FAILED_TERMINAL = frozenset([START_FAILED, ENABLE_FAILED, ROLLED_BACK, DOWN])
+
+HOST_RUNNING = "running"
+HOST_RESTORED = "running on the restored configuration"
+HOST_DOWN = "down"
+
+HOST_STATE = {
+    DONE: HOST_RUNNING,
+    ENABLE_FAILED: HOST_RUNNING,
+    START_FAILED: HOST_DOWN,
+    ROLLED_BACK: HOST_RESTORED,
+    DOWN: HOST_DOWN,
+}
+
+
+class Plan(namedtuple("Plan", "state enable verify probe")):
+    """What the run was asked to do.
+
+    state: STARTED or RESTARTED; enable: the unit must be enabled after it runs (started only);
+    verify: an ``expect`` was given (restarted only); probe: prove a container starts (restarted).
+    """
+
+
+def first_step(plan):
+    """The first step of a run."""
+    if plan.state == STARTED:
+        return CHECK
+    if plan.state == RESTARTED:
+        return RESET_FAILED
+    raise ValueError("unknown state %r" % (plan.state,))
+
+
+def _after_running(plan):
+    if plan.state == STARTED:
+        return ENABLE if plan.enable else DONE
+    if plan.verify:
+        return VERIFY
+    return PROBE if plan.probe else DONE
+
+
+def next_step(state, ok, plan):
+    """The step after ``state`` when it ended with ``ok`` (True/False), for ``plan``.
+
+    Raises ValueError for a terminal or unknown state, so that a loop cannot run past the end.
+    """
+    ok = bool(ok)
+    if state == CHECK:
+        return _after_running(plan) if ok else RESET_FAILED
+    if state == RESET_FAILED:
+        if not ok:
+            return JOURNAL
+        return START if plan.state == STARTED else RESTART
+    if state in (START, RESTART):
+        return WAIT if ok else JOURNAL
+    if state == WAIT:
+        return _after_running(plan) if ok else JOURNAL
+    if state == VERIFY:
+        if not ok:
+            return JOURNAL
+        return PROBE if plan.probe else DONE
+    if state == PROBE:
+        return DONE if ok else JOURNAL
+    if state == ENABLE:
+        return DONE if ok else ENABLE_FAILED
+    if state == JOURNAL:
+        return START_FAILED if plan.state == STARTED else RESTORE
+    if state == RESTORE:
+        return RESET_PREVIOUS
+    if state == RESET_PREVIOUS:
+        return START_PREVIOUS
+    if state == START_PREVIOUS:
+        return WAIT_PREVIOUS if ok else JOURNAL_PREVIOUS
+    if state == WAIT_PREVIOUS:
+        return ROLLED_BACK if ok else JOURNAL_PREVIOUS
+    if state == JOURNAL_PREVIOUS:
+        return DOWN
+    raise ValueError("no step after %r" % (state,))
+
+
+def walk(plan, outcomes):
+    """The states visited for a sequence of outcomes (a dict step -> ok; missing means ok).
+
+    A helper for tests and for reasoning: the module itself calls next_step one step at a time.
+    """
+    visited = []
+    state = first_step(plan)
+    while state not in TERMINAL:
+        visited.append(state)
+        if len(visited) > 50:
+            raise ValueError("state machine does not end: %r" % visited)
+        state = next_step(state, outcomes.get(state, True), plan)
+    visited.append(state)
+    return visited
+
+
+# ---------------------------------------------------------------------------------------------
+# systemctl show
+
+def parse_systemctl_show(text):
+    """``systemctl show UNIT... -p A -p B`` output as a list of dicts, one per unit (blank line apart)."""
+    units, current = [], {}
+    for line in text.splitlines():
+        if not line.strip():
+            if current:
+                units.append(current)
+                current = {}
+            continue
+        key, sep, value = line.partition("=")
+        if sep:
+            current[key.strip()] = value.strip()
+    if current:
+        units.append(current)
+    return units
+
+
+def unit_by_id(units, unit_id):
+    """The dict of ``unit_id`` from parse_systemctl_show's list, or {}."""
+    for unit in units:
+        if unit.get("Id") == unit_id:
+            return unit
+    return {}
+
+
+def needs_enable(unit):
+    """True when the unit file is disabled: dockerd would not come back after a reboot.
+
+    Only C(disabled) counts; C(enabled), C(static), C(indirect), C(generated), C(alias) and
+    C(enabled-runtime) need nothing, and C(masked) is for the operator to lift (start fails and says so).
+    """
+    return unit.get("UnitFileState", "") == "disabled"
+
+
+def parse_pid(value):
+    """MainPID as an int; 0 when none or unreadable."""
+    try:
+        return int(str(value).strip() or 0)
+    except ValueError:
+        return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# journal
+
+_SYSTEMD_NOISE = re.compile(
+    r"^(Started |Starting |Stopped |Stopping |Failed to start |Listening on |Closed |Reloading |"
+    r"Reloaded |Consumed |Dependency failed |Job for |See \"systemctl)"
+)
+_LOGRUS_LEVEL = re.compile(r"\blevel=(\w+)")
+_LOGRUS_TIME = re.compile(r'^time="[^"]*"\s+')
+_QUIET_LEVELS = frozenset(["info", "debug", "trace", "warning", "warn"])
+
+
+def dockerd_lines(lines, name="docker"):
+    """dockerd's own lines from ``journalctl -u NAME.service -o cat``, without systemd's around them.
+
+    Dropped: systemd's job lines (Starting/Started/Stopped/Failed to start ...), its unit lines
+    (``NAME.service: Main process exited ...``, ``... Start request repeated too quickly.``), and
+    dockerd's logrus lines below error (``level=info``/``debug``/``warning``). Kept: error, fatal and
+    panic lines, and plain lines dockerd prints to stderr before its logger runs, such as
+    ``unable to configure the Docker daemon with file /etc/docker/daemon.json: ...``. The leading
+    ``time="..."`` of a logrus line is cut.
+    """
+    unit_prefixes = tuple("%s.%s:" % (name, kind) for kind in ("service", "socket"))
+    kept = []
+    for raw in lines:
+        line = raw.rstrip()
+        if not line.strip():
+            continue
+        stripped = line.strip()
+        if stripped.startswith(unit_prefixes) or _SYSTEMD_NOISE.match(stripped):
+            continue
+        level = _LOGRUS_LEVEL.search(stripped)
+        if level and level.group(1).lower() in _QUIET_LEVELS:
+            continue
+        kept.append(_LOGRUS_TIME.sub("", stripped))
+    return kept
+
+
+def last_words(lines, count=3):
+    """The last ``count`` distinct lines, in the order dockerd last printed them.
+
+    systemd restarts a failing dockerd a few times, so the same error repeats; it is shown once.
+    """
+    seen, picked = set(), []
+    for line in reversed(lines):
+        if line in seen:
+            continue
+        seen.add(line)
+        picked.append(line)
+        if len(picked) == count:
+            break
+    return list(reversed(picked))
+
+
+# ---------------------------------------------------------------------------------------------
+# expect
+
+_BUILTIN = frozenset(["builtin", "default"])
+
+
+def _option_fields(text):
+    """'name=seccomp,profile=builtin' -> {'name': 'seccomp', 'profile': 'builtin'}."""
+    fields = {}
+    for part in str(text).split(","):
+        key, sep, value = part.strip().partition("=")
+        if not key:
+            continue
+        fields[key.strip()] = value.strip() if sep else ""
+    return fields
+
+
+def _field_matches(key, want, have):
+    if key == "profile" and want in _BUILTIN:
+        return have in _BUILTIN
+    return want == have
+
+
+def security_option_present(wanted, options):
+    """Whether ``wanted`` (e.g. 'name=userns', 'name=seccomp,profile=builtin') is among ``options``.
+
+    Each field of ``wanted`` must appear with the same value in one option; an option may have more
+    fields. ``profile=builtin`` and ``profile=default`` are the same (20.10 prints ``default``,
+    23.0 and later ``builtin``).
+    """
+    want = _option_fields(wanted)
+    if not want:
+        return True
+    for option in options or []:
+        have = _option_fields(option)
+        if all(key in have and _field_matches(key, value, have[key]) for key, value in want.items()):
+            return True
+    return False
+
+
+def expect_problems(info, expect):
+    """What the engine (``docker info --format '{{json .}}'`` as a dict) lacks of ``expect``.
+
+    A list of sentences, empty when everything matches. ``SecurityOptions`` may be null.
+    """
+    expect = expect or {}
+    info = info if isinstance(info, dict) else {}
+    problems = []
+    options = info.get("SecurityOptions") or []
+    for wanted in expect.get("security_options") or []:
+        if not security_option_present(wanted, options):
+            problems.append("SecurityOptions lacks %s (the engine shows: %s)"
+                            % (wanted, ", ".join(options) if options else "none"))
+    suffix = (expect.get("data_root_suffix") or "").strip("/")
+    if suffix:
+        root = str(info.get("DockerRootDir") or "")
+        if not root.rstrip("/").endswith("/" + suffix):
+            problems.append("DockerRootDir is %s, expected it to end with /%s"
+                            % (root or "(not shown)", suffix))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# messages
+
+def _words(lines):
+    picked = last_words(lines or [])
+    if not picked:
+        return "dockerd left no error line in the journal"
+    return "dockerd says: %s" % " / ".join(picked)
+
+
+def start_failed_message(host, name, failure, journal_lines):
+    """state=started could not bring dockerd up; nothing was changed."""
+    return (
+        "%(host)s: dockerd (%(name)s.service) does not start on its existing configuration: "
+        "%(failure)s; %(words)s. This run changed nothing (no file was written, dockerd stays down). "
+        "Fix the file or flag dockerd names (for example /etc/docker/daemon.json, or the unit's "
+        "ExecStart / DOCKER_OPTS), then on %(host)s run `systemctl reset-failed %(name)s; "
+        "systemctl start %(name)s` and run again; `journalctl -u %(name)s` has the full log."
+        % dict(host=host, name=name, failure=failure, words=_words(journal_lines))
+    )
+
+
+def enable_failed_message(host, name, detail):
+    return (
+        "%s: dockerd runs, but `systemctl enable %s.service` failed (%s), so it will not come back "
+        "after a reboot. Enable it by hand (`systemctl enable %s.service`; a masked unit needs "
+        "`systemctl unmask %s.service` first) and run again."
+        % (host, name, detail, name, name)
+    )
+
+
+def _restore_summary(restored, removed, problems):
+    parts = []
+    for path, backup, how in restored:
+        if how == "removed":
+            parts.append("%s removed (its backup %s is empty, which means no file)" % (path, backup))
+        else:
+            parts.append("%s restored from %s" % (path, backup))
+    for path in removed:
+        parts.append("%s removed (this run created it)" % path)
+    text = "; ".join(parts) if parts else "no file to restore (none was given)"
+    if problems:
+        text += ". NOT restored: %s" % "; ".join(problems)
+    return text
+
+
+def rollback_message(host, name, failure, journal_lines, restored, removed, problems, final,
+                     pid=0, previous_lines=None, backups=None):
+    """The failure message of state=restarted; always names host, cause, files and the host's state.
+
+    restored: [(path, backup, 'restored' | 'removed')]; removed: [path]; problems: [sentence];
+    final: ROLLED_BACK or DOWN; backups: {path: backup} as given, for the recovery commands.
+    """
+    head = "%s: restarting dockerd (%s.service) on the new configuration failed: %s; %s." % (
+        host, name, failure, _words(journal_lines))
+    files = "Rolled back: %s." % _restore_summary(restored, removed, problems)
+    if final == ROLLED_BACK:
+        state = ("dockerd is running again on the previous configuration (pid %s). Nothing of "
+                 "this change is in effect; fix the variables that produced it and run again."
+                 % (pid or "unknown"))
+        return " ".join([head, files, state])
+    blank = set(path for path, _backup, how in restored if how == "removed")
+    used = "; ".join(("%s <- %s (blank: the file was removed)" if path in blank else "%s <- %s")
+                     % (path, backup) for path, backup in sorted((backups or {}).items()) if backup)
+    state = (
+        "dockerd is DOWN: it does not start on the restored configuration either (%s). "
+        "To recover on %s: read `journalctl -u %s -n 50`; fix or remove what dockerd names%s, or put "
+        "back a configuration dockerd last ran with; then `systemctl reset-failed %s && systemctl "
+        "start %s`."
+        % (_words(previous_lines).replace("dockerd says: ", "dockerd says now: "), host, name,
+           " (this run restored: %s)" % used if used else "", name, name)
+    )
+    return " ".join([head, files, state])

@@ -1,0 +1,260 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: containment.docker contributors
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: dockerd_preflight
+short_description: Decide, before anything is written, whether a Docker host may be hardened
+version_added: "1.1.0"
+description:
+  - Read-only. In one round trip it gathers what the host shows (the same probes as
+    M(containment.docker.dockerd_facts)) and decides whether the run may go on. Every problem found
+    is reported at once, each naming the host, the file or unit, and the fix; the task fails when
+    there is any, and nothing has been changed.
+  - "It fails closed: a probe that errors (C(systemctl), C(/proc), the C(docker) CLI while dockerd
+    runs) fails the task with the command and its output. It never reads as \"nothing found\"."
+  - B(daemon.json) as it is must parse (one JSON object, no duplicate key; file, line and column
+    named otherwise). A file holding only whitespace is refused on engines before 23.0, which
+    refuse it at start (C(EOF)); from 23.0 on dockerd reads it as no settings (moby pull request
+    42393), and so does this module.
+  - B(The merged daemon.json) (the existing keys, plus O(settings), minus O(remove)) must not set
+    a key that dockerd's command line sets as a flag, neither the unit's C(ExecStart) with systemd's
+    C($VARS) expanded from C(Environment=) and C(EnvironmentFile=) (Debian's C(DOCKER_OPTS) from
+    C(/etc/default/docker)) nor the running dockerd's own argv (drop-ins); dockerd refuses to start
+    with a directive given both ways (moby daemon/config). Keys the engine no longer accepts fail
+    too (C(disable-legacy-registry); C(graph), C(cluster-store*) from 23.0).
+  - B(seccomp-profile.) Every C(seccomp-profile) the merged daemon.json would carry is checked,
+    whatever put it there (O(settings) or the existing file); the keywords C(builtin) and
+    C(unconfined) only on engines 23.0 and later; otherwise an absolute path to a file that exists
+    and has the shape and field types the engine reads, with syscall names the host's libseccomp
+    knows (see the C(seccomp_check) module utils). The one profile this run writes itself
+    (O(seccomp_profile) with O(seccomp_profile_managed=true)) is checked when it is written.
+  - B(The live engine), when O(userns_remap) turns remapping on (or moves it to other ranges,
+    O(expected_data_root_suffix)), the images, containers and volumes the new data root would hide
+    stop the run unless O(acknowledge_hidden_data); running containers with C(--privileged),
+    C(--pid=host) or C(--network=host) and no C(--userns=host) stop it unless
+    O(allow_host_namespace_containers); with C(live-restore) on, running containers stop it (they
+    would run on as real root, unmanaged).
+  - When dockerd does not run (only in check mode, where it cannot be started first), the checks
+    of the live engine are skipped with a warning.
+author:
+  - containment.docker contributors
+options:
+  service:
+    description: The systemd unit that runs dockerd, without C(.service).
+    type: str
+    default: docker
+  config_path:
+    description: Absolute path of the daemon configuration file.
+    type: path
+    default: /etc/docker/daemon.json
+  settings:
+    description: Top-level daemon.json keys this run sets (the collection's own included).
+    type: dict
+    default: {}
+  remove:
+    description: Top-level daemon.json keys this run deletes.
+    type: list
+    elements: str
+    default: []
+  userns_remap:
+    description: The C(userns-remap) value this run sets (C(user:group)); empty when it leaves remapping alone.
+    type: str
+    default: ""
+  seccomp_profile:
+    description: The C(seccomp-profile) value this run sets; empty when it leaves the key alone.
+    type: str
+    default: ""
+  seccomp_profile_managed:
+    description:
+      - True when this run writes O(seccomp_profile) itself before the restart (the C(seccomp) role);
+        its file need not exist yet.
+    type: bool
+    default: false
+  expected_data_root_suffix:
+    description: The data root's expected last part once remapped (C(<subuid start>.<subgid start>)); empty skips.
+    type: str
+    default: ""
+  watched:
+    description:
+      - Further files dockerd reads only at start (the profile, C(/etc/subuid), C(/etc/subgid)). One
+        that is newer than the running dockerd means a restart is owed (RV(restart_owed)).
+    type: list
+    elements: path
+    default: []
+  acknowledge_hidden_data:
+    description: Go on although turning remapping on hides the engine's images, containers and volumes.
+    type: bool
+    default: false
+  allow_host_namespace_containers:
+    description: Go on although running containers need the host's user namespace.
+    type: bool
+    default: false
+  restart_timeout:
+    description: Seconds the restart will wait for the engine (checked here, at least 2).
+    type: int
+    default: 60
+  host:
+    description: Name of the host in messages (the inventory name); defaults to the host's own name.
+    type: str
+    default: ""
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs the same way in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+notes:
+  - Needs systemd, the Docker engine and its CLI on the host.
+"""
+
+EXAMPLES = r"""
+- name: Check the host before writing anything
+  containment.docker.dockerd_preflight:
+    settings:
+      userns-remap: dockremap:dockremap
+      seccomp-profile: /etc/docker/seccomp/containment.json
+    userns_remap: dockremap:dockremap
+    seccomp_profile: /etc/docker/seccomp/containment.json
+    seccomp_profile_managed: true
+    watched: [/etc/docker/seccomp/containment.json, /etc/subuid, /etc/subgid]
+  register: preflight
+"""
+
+RETURN = r"""
+engine_version:
+  description: The engine's version, from the running engine or C(dockerd --version).
+  returned: always
+  type: str
+  sample: "26.1.5"
+running:
+  description: Whether dockerd ran and answered.
+  returned: always
+  type: bool
+remap_switch:
+  description: Whether this run moves dockerd to another data root (remap turned on or moved).
+  returned: always
+  type: bool
+restart_owed:
+  description: Files dockerd reads at start that are newer than the running dockerd.
+  returned: always
+  type: list
+  elements: str
+engine_missing:
+  description: Wanted settings the live engine does not show yet (a restart is due).
+  returned: always
+  type: list
+  elements: str
+restart_due:
+  description: True when dockerd must restart even if no file changes on this run.
+  returned: always
+  type: bool
+command_line:
+  description: The unit's dockerd command line with variables expanded.
+  returned: always
+  type: str
+command_line_source:
+  description: The unit file, drop-ins and environment files it comes from.
+  returned: always
+  type: str
+problems:
+  description: Every reason the run may not go on (empty on success).
+  returned: always
+  type: list
+  elements: str
+"""
+
+import os
+import socket
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.containment.docker.plugins.module_utils.dockerd_host import preflight
+from ansible_collections.containment.docker.plugins.module_utils.dockerd_probe import ProbeError, gather
+from ansible_collections.containment.docker.plugins.module_utils.engine_version import format_engine_version
+from ansible_collections.containment.docker.plugins.module_utils.seccomp_check import seccomp_setting_problems
+
+
+def input_problems(params, host):
+    problems = []
+    if not os.path.isabs(params["config_path"]):
+        problems.append("%s: config_path must be an absolute path (got %r); set daemon_config_path."
+                        % (host, params["config_path"]))
+    if params["restart_timeout"] < 2:
+        problems.append("%s: the restart timeout must be at least 2 seconds (got %d); set "
+                        "daemon_restart_timeout." % (host, params["restart_timeout"]))
+    return problems
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            service=dict(type="str", default="docker"),
+            config_path=dict(type="path", default="/etc/docker/daemon.json"),
+            settings=dict(type="dict", default={}),
+            remove=dict(type="list", elements="str", default=[]),
+            userns_remap=dict(type="str", default=""),
+            seccomp_profile=dict(type="str", default=""),
+            seccomp_profile_managed=dict(type="bool", default=False),
+            expected_data_root_suffix=dict(type="str", default=""),
+            watched=dict(type="list", elements="path", default=[]),
+            acknowledge_hidden_data=dict(type="bool", default=False),
+            allow_host_namespace_containers=dict(type="bool", default=False),
+            restart_timeout=dict(type="int", default=60),
+            host=dict(type="str", default=""),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    host = params["host"] or socket.gethostname()
+    problems = input_problems(params, host)
+    if problems:
+        module.fail_json(msg=" ".join(problems) + " Nothing was changed.", problems=problems)
+    try:
+        facts = gather(module, params["service"], params["config_path"], params["watched"])
+    except ProbeError as exc:
+        module.fail_json(msg="%s: a read-only check failed, so the run stops before any change: %s. "
+                             "Nothing was changed." % (host, to_native(exc)), problems=[to_native(exc)])
+
+    wanted = dict(params)
+    wanted["seccomp_problems"] = []
+    decision = preflight(facts, wanted, host)
+    if "seccomp-profile" in decision["config"]:
+        managed = params["seccomp_profile_managed"] and decision["config"]["seccomp-profile"] == params["seccomp_profile"]
+        if not managed:
+            source = ("daemon.json key seccomp-profile from the run's settings (daemon_extra_settings or "
+                      "seccomp_profile_path)" if "seccomp-profile" in params["settings"]
+                      else "daemon.json key seccomp-profile already in %s" % params["config_path"])
+            decision["problems"].extend(seccomp_setting_problems(
+                decision["config"]["seccomp-profile"], facts["engine_version"], host, source))
+    for warning in decision["warnings"]:
+        module.warn(warning)
+    unit = facts["unit"]
+    result = dict(
+        changed=False,
+        engine_version=format_engine_version(facts["engine_version"]) if facts["engine_version"] else "",
+        running=bool(facts["engine"]["answers"]),
+        remap_switch=decision["remap_switch"],
+        restart_owed=decision["restart_owed"],
+        engine_missing=decision["engine_missing"],
+        restart_due=bool(decision["restart_owed"] or decision["engine_missing"]),
+        command_line=unit["command"],
+        command_line_source=unit["source"],
+        problems=decision["problems"],
+    )
+    if decision["problems"]:
+        module.fail_json(msg=" ".join(decision["problems"]) + " Nothing was changed.", **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
