@@ -371,6 +371,10 @@ def preflight(facts, wanted, host):
                     "--userns=host after the change, then set daemon_allow_host_namespace_containers=true "
                     "to go on." % (host, "; ".join("%s (%s)" % (c["name"], ", ".join(c["uses"])) for c in escaping)))
     restart_owed = list(facts.get("stale_files") or [])
+    if path in restart_owed:
+        warnings.append("%s: %s was changed after dockerd started, so dockerd has not read it yet; the "
+                        "restart of this run will. Should dockerd refuse it, the rollback falls back to "
+                        "the last daemon.json dockerd ran with." % (host, path))
     missing = engine_shows(info, wanted.get("userns_remap"), wanted.get("seccomp_profile"),
                            wanted.get("expected_data_root_suffix") or "") if running else []
     return dict(problems=problems, warnings=warnings, remap_switch=switch, restart_owed=restart_owed,

@@ -15,7 +15,17 @@ The two walks through the machine::
     restarted: reset_failed -> restart -> wait -> [verify] -> [probe] -> done
                (any failure) -> journal -> restore -> reset_failed_previous -> start_previous
                              -> wait_previous -> rolled_back      (running on the old files)
-               start_previous / wait_previous fail -> journal_previous -> down
+               start_previous / wait_previous fail -> journal_previous
+                             -> [fallback -> reset_failed_fallback -> start_fallback
+                                 -> wait_fallback -> fell_back]     (running on the last
+                                                                     configuration dockerd ran with)
+                             -> down            (no fallback, or it does not start either)
+
+``fallback`` exists for the one case a restore cannot cover: a daemon.json that was changed by hand
+after dockerd last started, that dockerd refuses, and that the run merged into. Its backup is that
+refused file, so dockerd does not start on the restored configuration either. The module keeps a
+copy of each file dockerd is known to run with (``last_good``) and puts it back, keeping the refused
+file beside it.
 
 ``restore`` never changes the path: a restore that fails is reported, and dockerd is still started
 again, because a host without dockerd is worse than one with a half-restored configuration.
@@ -46,6 +56,11 @@ RESET_PREVIOUS = "reset_failed_previous"
 START_PREVIOUS = "start_previous"
 WAIT_PREVIOUS = "wait_previous"
 JOURNAL_PREVIOUS = "journal_previous"
+FALLBACK = "fallback"
+RESET_FALLBACK = "reset_failed_fallback"
+START_FALLBACK = "start_fallback"
+WAIT_FALLBACK = "wait_fallback"
+JOURNAL_FALLBACK = "journal_fallback"
 
 # Terminal states.
 DONE = "done"                    # success
@@ -53,15 +68,18 @@ START_FAILED = "start_failed"    # state=started could not bring dockerd up; not
 ENABLE_FAILED = "enable_failed"  # dockerd runs, but the unit could not be enabled
 ROLLED_BACK = "rolled_back"      # the change failed; dockerd runs again on the restored files
 DOWN = "down"                    # the change failed and dockerd does not run on the restored files
+FELL_BACK = "fell_back"          # dockerd runs on the last configuration it was known to run with
 
-TERMINAL = frozenset([DONE, START_FAILED, ENABLE_FAILED, ROLLED_BACK, DOWN])
-FAILED_TERMINAL = frozenset([START_FAILED, ENABLE_FAILED, ROLLED_BACK, DOWN])
+TERMINAL = frozenset([DONE, START_FAILED, ENABLE_FAILED, ROLLED_BACK, DOWN, FELL_BACK])
+FAILED_TERMINAL = frozenset([START_FAILED, ENABLE_FAILED, ROLLED_BACK, DOWN, FELL_BACK])
 
 HOST_RUNNING = "running"
 HOST_RESTORED = "running on the restored configuration"
 HOST_DOWN = "down"
+HOST_FELL_BACK = "running on the last configuration it ran with"
 
 HOST_STATE = {
+    FELL_BACK: HOST_FELL_BACK,
     DONE: HOST_RUNNING,
     ENABLE_FAILED: HOST_RUNNING,
     START_FAILED: HOST_DOWN,
@@ -70,12 +88,16 @@ HOST_STATE = {
 }
 
 
-class Plan(namedtuple("Plan", "state enable verify probe")):
+class Plan(namedtuple("Plan", "state enable verify probe fallback")):
     """What the run was asked to do.
 
     state: STARTED or RESTARTED; enable: the unit must be enabled after it runs (started only);
-    verify: an ``expect`` was given (restarted only); probe: prove a container starts (restarted).
+    verify: an ``expect`` was given (restarted only); probe: prove a container starts (restarted);
+    fallback: copies of the last configuration dockerd ran with exist to fall back to (restarted).
     """
+
+
+Plan.__new__.__defaults__ = (False,)
 
 
 def first_step(plan):
@@ -130,6 +152,16 @@ def next_step(state, ok, plan):
     if state == WAIT_PREVIOUS:
         return ROLLED_BACK if ok else JOURNAL_PREVIOUS
     if state == JOURNAL_PREVIOUS:
+        return FALLBACK if plan.fallback else DOWN
+    if state == FALLBACK:
+        return RESET_FALLBACK if ok else DOWN
+    if state == RESET_FALLBACK:
+        return START_FALLBACK
+    if state == START_FALLBACK:
+        return WAIT_FALLBACK if ok else JOURNAL_FALLBACK
+    if state == WAIT_FALLBACK:
+        return FELL_BACK if ok else JOURNAL_FALLBACK
+    if state == JOURNAL_FALLBACK:
         return DOWN
     raise ValueError("no step after %r" % (state,))
 
@@ -358,11 +390,12 @@ def _restore_summary(restored, removed, problems):
 
 
 def rollback_message(host, name, failure, journal_lines, restored, removed, problems, final,
-                     pid=0, previous_lines=None, backups=None):
+                     pid=0, previous_lines=None, backups=None, fell_back=None):
     """The failure message of state=restarted; always names host, cause, files and the host's state.
 
     restored: [(path, backup, 'restored' | 'removed')]; removed: [path]; problems: [sentence];
-    final: ROLLED_BACK or DOWN; backups: {path: backup} as given, for the recovery commands.
+    final: ROLLED_BACK, FELL_BACK or DOWN; backups: {path: backup} as given, for the recovery
+    commands; fell_back: [(path, last-good copy, where the refused file was kept)].
     """
     head = "%s: restarting dockerd (%s.service) on the new configuration failed: %s; %s." % (
         host, name, failure, _words(journal_lines))
@@ -371,6 +404,15 @@ def rollback_message(host, name, failure, journal_lines, restored, removed, prob
         state = ("dockerd is running again on the previous configuration (pid %s). Nothing of "
                  "this change is in effect; fix the variables that produced it and run again."
                  % (pid or "unknown"))
+        return " ".join([head, files, state])
+    if final == FELL_BACK:
+        state = (
+            "dockerd did not start on the restored configuration either (%s): it had been changed "
+            "after dockerd last started. dockerd is running again (pid %s) on the last configuration "
+            "it was known to run with: %s. The file dockerd refused is kept beside it. Fix it by "
+            "hand (or drop it), then run again."
+            % (_words(previous_lines), pid or "unknown",
+               "; ".join("%s <- %s (refused file kept as %s)" % item for item in (fell_back or []))))
         return " ".join([head, files, state])
     blank = set(path for path, _backup, how in restored if how == "removed")
     used = "; ".join(("%s <- %s (blank: the file was removed)" if path in blank else "%s <- %s")

@@ -122,6 +122,21 @@ options:
       - A failed container start is rolled back like a failed restart.
     type: bool
     default: false
+  last_good:
+    description:
+      - "Where to keep a copy of each configuration file dockerd is known to run with, as
+        C(path: copy path), for example C(/etc/docker/daemon.json:
+        /var/lib/containment-docker/last-good/daemon.json)."
+      - A copy is saved when dockerd runs on the file, and only then - after a restart that was
+        verified (O(state=restarted)), or when dockerd already runs and started after the file was
+        last changed (O(state=started)). An absent file is saved as C({}), which means no settings
+        to dockerd. Saving a copy is bookkeeping and does not count as a change.
+      - When a rollback restores a file that dockerd refuses too (it was changed by hand after
+        dockerd last started, and the run's backup is that refused file), the refused file is kept
+        as C(PATH.refused-<time>), the copy is put back and dockerd started once more. Without a
+        copy the host stays down and the message says how to recover.
+    type: dict
+    default: {}
   busybox_path:
     description:
       - A statically linked busybox on the host, for O(verify_container). When it is missing the
@@ -236,6 +251,18 @@ restored:
   type: list
   elements: dict
   sample: [{path: /etc/docker/daemon.json, backup: "/etc/docker/daemon.json.1234.2026-12-01@05:30:00~", action: restored}]
+fell_back:
+  description: Files put back from O(last_good) after the restored configuration failed too.
+  returned: always
+  type: list
+  elements: dict
+  sample: []
+saved:
+  description: Files whose copy in O(last_good) was saved on this run.
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/docker/daemon.json]
 removed:
   description: Paths of O(remove) removed after a failure.
   returned: always
@@ -256,6 +283,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.containment.docker.plugins.module_utils import restart as rs
+from ansible_collections.containment.docker.plugins.module_utils.dockerd_host import (
+    HostFactsError,
+    parse_btime,
+    process_start_time,
+)
 from ansible_collections.containment.docker.plugins.module_utils.engine_version import (
     try_parse_engine_version,
 )
@@ -288,6 +320,8 @@ class Runner(object):
         self.previous_journal = []
         self.restored = []
         self.removed = []
+        self.fell_back = []
+        self.saved = []
         self.problems = []
         self.version = ""
         self.changed = False
@@ -569,6 +603,81 @@ class Runner(object):
         self.previous_journal, rc, detail = self._read_journal(self.mark)
         return rc == 0, rc, detail
 
+    def step_fallback(self):
+        stamp = time.strftime("%Y-%m-%d@%H:%M:%S")
+        done = []
+        for path, copy in sorted(self.p["last_good"].items()):
+            try:
+                good = read_bytes(copy)
+                if good is None or not good.strip():
+                    continue
+                current = read_bytes(path)
+                if current == good:
+                    continue
+                kept = ""
+                if current is not None:
+                    kept = "%s.refused-%s" % (path, stamp)
+                    os.rename(path, kept)
+                write_atomic(self.module, path, good, mode=0o644, owner=0, group=0)
+                self.fell_back.append((path, copy, kept or "(no file)"))
+                done.append("%s <- %s (refused file kept as %s)" % (path, copy, kept or "none"))
+            except (WriteError, IOError, OSError) as exc:
+                self.problems.append("%s from %s (%s)" % (path, copy, to_native(exc)))
+        if not done:
+            return False, 1, "no copy of a configuration dockerd ran with differs from the files now"
+        return True, 0, "; ".join(done)
+
+    def step_reset_failed_fallback(self):
+        self.mark = time.time()
+        return self._reset_failed()
+
+    def step_start_fallback(self):
+        return self._systemctl("restart")
+
+    def step_wait_fallback(self):
+        return self._wait()
+
+    def step_journal_fallback(self):
+        lines, rc, detail = self._read_journal(self.mark)
+        self.previous_journal = lines or self.previous_journal
+        return rc == 0, rc, detail
+
+    def dockerd_started_at(self):
+        """Start of the running dockerd (seconds since the epoch), None when unknown."""
+        pid = self.main_pid()
+        if not pid:
+            return None
+        try:
+            with open("/proc/%d/stat" % pid) as handle:
+                pid_stat = handle.read()
+            with open("/proc/stat") as handle:
+                btime = parse_btime(handle.read())
+            return process_start_time(pid_stat, btime, os.sysconf("SC_CLK_TCK"))
+        except (IOError, OSError, HostFactsError):
+            return None
+
+    def save_last_good(self, proven_all):
+        """Keep a copy of each file dockerd runs with (see the option last_good)."""
+        started = None if proven_all else self.dockerd_started_at()
+        for path, copy in sorted(self.p["last_good"].items()):
+            try:
+                current = read_bytes(path)
+                if not proven_all:
+                    if started is None:
+                        continue
+                    if current is not None and os.stat(path).st_mtime > started:
+                        continue  # changed after dockerd started: dockerd has not read it
+                data = current if current is not None and current.strip() else b"{}\n"
+                if read_bytes(copy) == data:
+                    continue
+                directory = os.path.dirname(copy)
+                if not os.path.isdir(directory):
+                    os.makedirs(directory, 0o700)
+                write_atomic(self.module, copy, data, mode=0o600, owner=0, group=0)
+                self.saved.append(path)
+            except (WriteError, IOError, OSError) as exc:
+                self.module.warn("could not keep a copy of %s as %s: %s" % (path, copy, to_native(exc)))
+
     # -- loop ------------------------------------------------------------------------------
 
     def execute(self):
@@ -605,6 +714,9 @@ def validate_params(module):
     for path in p["remove"]:
         if not os.path.isabs(path):
             errors.append("remove: path %r is not absolute" % path)
+    for path, copy in (p["last_good"] or {}).items():
+        if not os.path.isabs(path) or not isinstance(copy, str) or not os.path.isabs(copy):
+            errors.append("last_good: %r -> %r: both paths must be absolute" % (path, copy))
     unknown = set(p["expect"] or {}) - set(["security_options", "data_root_suffix"])
     if unknown:
         errors.append("expect: unknown key(s) %s" % ", ".join(sorted(unknown)))
@@ -629,15 +741,18 @@ def main():
             )),
             verify_container=dict(type="bool", default=False),
             busybox_path=dict(type="path", default="/bin/busybox"),
+            last_good=dict(type="dict", default={}),
         ),
         supports_check_mode=True,
     )
     p = module.params
     p["expect"] = p["expect"] or {}
     p["restore"] = p["restore"] or {}
+    p["last_good"] = p["last_good"] or {}
     host = platform.node() or "this host"
     result = dict(changed=False, steps=[], pid_before=0, pid_after=0, rolled_back=False,
-                  host_state="", journal=[], engine_version="", restored=[], removed=[])
+                  host_state="", journal=[], engine_version="", restored=[], removed=[], fell_back=[],
+                  saved=[])
 
     errors = validate_params(module)
     if errors:
@@ -651,7 +766,8 @@ def main():
     plan = rs.Plan(state=p["state"], enable=False,
                    verify=restarted and bool(p["expect"].get("security_options") or
                                              p["expect"].get("data_root_suffix")),
-                   probe=restarted and p["verify_container"])
+                   probe=restarted and p["verify_container"],
+                   fallback=restarted and any(os.path.isfile(copy) for copy in p["last_good"].values()))
     runner = Runner(module, plan)
     units, error = runner.show()
     if units is None:
@@ -686,17 +802,21 @@ def main():
         module.exit_json(**result)
 
     final = runner.execute()
+    if final == rs.DONE:
+        runner.save_last_good(proven_all=restarted)
     result.update(
         # A start that failed changed nothing the operator sees; a rollback did change the host.
-        changed=final in (rs.ROLLED_BACK, rs.DOWN) or (runner.changed and final != rs.START_FAILED),
+        changed=final in (rs.ROLLED_BACK, rs.DOWN, rs.FELL_BACK) or (runner.changed and final != rs.START_FAILED),
         steps=runner.steps,
         pid_after=runner.main_pid(),
-        rolled_back=final in (rs.ROLLED_BACK, rs.DOWN),
+        rolled_back=final in (rs.ROLLED_BACK, rs.DOWN, rs.FELL_BACK),
         host_state=rs.HOST_STATE[final],
         journal=runner.journal + runner.previous_journal,
         engine_version=runner.version if final != rs.DOWN and final != rs.START_FAILED else "",
         restored=[dict(path=path, backup=backup, action=how) for path, backup, how in runner.restored],
         removed=runner.removed,
+        fell_back=[dict(path=path, copy=copy, refused_kept_as=kept) for path, copy, kept in runner.fell_back],
+        saved=runner.saved,
     )
     if final == rs.DONE:
         module.exit_json(msg="%s runs (%s)" % (runner.service, runner.version), **result)
@@ -709,7 +829,7 @@ def main():
     module.fail_json(msg=rs.rollback_message(
         host, runner.name, runner.failure, runner.journal, runner.restored, runner.removed,
         runner.problems, final, pid=result["pid_after"], previous_lines=runner.previous_journal,
-        backups=p["restore"]), **result)
+        backups=p["restore"], fell_back=runner.fell_back), **result)
 
 
 if __name__ == "__main__":

@@ -274,3 +274,45 @@ def test_missing_unit_fails_cleanly(tmp_path, fake):
     fake.set("load", "not-found")
     out = run(tmp_path, state="started")
     assert out["failed"] is True and "systemd has no unit docker.service" in out["msg"]
+
+
+def test_restored_file_refused_too_falls_back_to_the_last_good_copy(tmp_path, fake):
+    """A daemon.json changed by hand after dockerd started: its backup is the refused file itself,
+    so the restore does not start; the copy of the file dockerd ran with is put back."""
+    fake.up()
+    fake.set("rc_restart_1", 1)
+    fake.set("rc_restart_2", 1)
+    target, backup = files(tmp_path, good=b'{"bip": "not-an-ip"}\n')
+    copy = tmp_path / "state-dir" / "daemon.json"
+    copy.parent.mkdir()
+    copy.write_bytes(b'{"log-driver": "json-file"}\n')
+    out = run(tmp_path, state="restarted", restore={str(target): str(backup)}, last_good={str(target): str(copy)})
+    assert out["failed"] is True
+    assert out["host_state"] == "running on the last configuration it ran with"
+    assert target.read_bytes() == b'{"log-driver": "json-file"}\n'
+    kept = out["fell_back"][0]["refused_kept_as"]
+    assert open(kept, "rb").read() == b'{"bip": "not-an-ip"}\n', "the refused file must be kept"
+    assert [s["step"] for s in out["steps"]][-2:] == ["start_fallback", "wait_fallback"]
+    assert "last configuration it was known to run with" in out["msg"] and kept in out["msg"]
+
+
+def test_no_copy_to_fall_back_to_ends_down(tmp_path, fake):
+    fake.up()
+    fake.set("rc_restart_1", 1)
+    fake.set("rc_restart_2", 1)
+    target, backup = files(tmp_path)
+    copy = tmp_path / "state-dir" / "daemon.json"
+    copy.parent.mkdir()
+    copy.write_bytes(b'{"log-driver": "json-file"}\n')  # equals the restored file: nothing to put back
+    out = run(tmp_path, state="restarted", restore={str(target): str(backup)}, last_good={str(target): str(copy)})
+    assert out["host_state"] == "down" and "dockerd is DOWN" in out["msg"]
+
+
+def test_a_verified_restart_saves_the_last_good_copy(tmp_path, fake):
+    fake.up()
+    target, _backup = files(tmp_path)
+    copy = tmp_path / "state-dir" / "daemon.json"
+    out = run(tmp_path, state="restarted", last_good={str(target): str(copy)})
+    assert out["saved"] == [str(target)]
+    assert copy.read_bytes() == target.read_bytes()
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600

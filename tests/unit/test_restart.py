@@ -14,6 +14,8 @@ STARTED_ENABLE = rs.Plan(state="started", enable=True, verify=False, probe=False
 RESTART_PLAIN = rs.Plan(state="restarted", enable=False, verify=False, probe=False)
 RESTART_FULL = rs.Plan(state="restarted", enable=False, verify=True, probe=True)
 RESTART_PROBE = rs.Plan(state="restarted", enable=False, verify=False, probe=True)
+RESTART_FALLBACK = rs.Plan(state="restarted", enable=False, verify=True, probe=False, fallback=True)
+FALLBACK = ["journal_previous", "fallback", "reset_failed_fallback", "start_fallback", "wait_fallback"]
 
 ROLLBACK = ["journal", "restore", "reset_failed_previous", "start_previous", "wait_previous"]
 
@@ -61,17 +63,36 @@ ROLLBACK = ["journal", "restore", "reset_failed_previous", "start_previous", "wa
      ["reset_failed", "restart", "wait", "verify", "probe"] + ROLLBACK + ["journal_previous", "down"]),
     (RESTART_PLAIN, {"wait": False, "restore": False, "wait_previous": False},
      ["reset_failed", "restart", "wait"] + ROLLBACK + ["journal_previous", "down"]),
+    # with a copy of the last configuration dockerd ran with: the restored files fail too (a
+    # daemon.json changed by hand after dockerd started), the copy is put back and started
+    (RESTART_FALLBACK, {}, ["reset_failed", "restart", "wait", "verify", "done"]),
+    (RESTART_FALLBACK, {"restart": False}, ["reset_failed", "restart"] + ROLLBACK + ["rolled_back"]),
+    (RESTART_FALLBACK, {"restart": False, "start_previous": False},
+     ["reset_failed", "restart", "journal", "restore", "reset_failed_previous", "start_previous"]
+     + FALLBACK + ["fell_back"]),
+    (RESTART_FALLBACK, {"verify": False, "wait_previous": False},
+     ["reset_failed", "restart", "wait", "verify"] + ROLLBACK + FALLBACK + ["fell_back"]),
+    # nothing to put back (the copy equals the files now): down
+    (RESTART_FALLBACK, {"restart": False, "wait_previous": False, "fallback": False},
+     ["reset_failed", "restart"] + ROLLBACK + ["journal_previous", "fallback", "down"]),
+    # the copy does not start either: down, with dockerd's words read once more
+    (RESTART_FALLBACK, {"restart": False, "wait_previous": False, "start_fallback": False},
+     ["reset_failed", "restart"] + ROLLBACK + ["journal_previous", "fallback", "reset_failed_fallback",
+                                               "start_fallback", "journal_fallback", "down"]),
+    (RESTART_FALLBACK, {"restart": False, "wait_previous": False, "wait_fallback": False},
+     ["reset_failed", "restart"] + ROLLBACK + FALLBACK + ["journal_fallback", "down"]),
 ])
 def test_walk(plan, outcomes, path):
     assert rs.walk(plan, outcomes) == path
 
 
-@pytest.mark.parametrize("plan", [STARTED, STARTED_ENABLE, RESTART_PLAIN, RESTART_FULL, RESTART_PROBE])
+@pytest.mark.parametrize("plan", [STARTED, STARTED_ENABLE, RESTART_PLAIN, RESTART_FULL, RESTART_PROBE,
+                                  RESTART_FALLBACK])
 def test_every_failure_combination_ends_in_a_terminal_state(plan):
     """Whatever fails, the walk ends; a started run never restores, a restart never ends unreported."""
     forward = ["check", "reset_failed", "start", "restart", "wait", "verify", "probe", "enable",
                "journal", "restore", "reset_failed_previous", "start_previous", "wait_previous",
-               "journal_previous"]
+               "journal_previous", "fallback", "start_fallback", "wait_fallback"]
     for mask in range(1 << len(forward)):
         outcomes = dict((name, not (mask >> i) & 1) for i, name in enumerate(forward))
         path = rs.walk(plan, outcomes)
@@ -79,9 +100,13 @@ def test_every_failure_combination_ends_in_a_terminal_state(plan):
         if plan.state == "started":
             assert "restore" not in path and path[-1] in ("done", "start_failed", "enable_failed")
         else:
-            assert path[-1] in ("done", "rolled_back", "down")
+            assert path[-1] in ("done", "rolled_back", "down", "fell_back")
             if path[-1] != "done":
                 assert "restore" in path and "start_previous" in path
+            if path[-1] == "fell_back":
+                assert plan.fallback and path[-2] == "wait_fallback"
+            if not plan.fallback:
+                assert "fallback" not in path
 
 
 @pytest.mark.parametrize("state", sorted(rs.TERMINAL) + ["bogus"])
