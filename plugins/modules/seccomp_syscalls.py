@@ -42,6 +42,13 @@ options:
     description: Fail instead of warning when libseccomp cannot be loaded.
     type: bool
     default: false
+  dockerd_version:
+    description:
+      - Also read the installed engine's version (C(dockerd --version)) in the same round trip, for
+        the profile to be rendered for it (RV(dockerd_version)). Fails when dockerd is not installed
+        or the command errors, with its output.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -77,6 +84,11 @@ numbers:
   returned: always
   type: dict
   sample: {"chroot": 161}
+dockerd_version:
+  description: What C(dockerd --version) printed, when O(dockerd_version=true); else empty.
+  returned: always
+  type: str
+  sample: "Docker version 26.1.5+dfsg1, build 411e817"
 unknown:
   description: Names libseccomp does not know.
   returned: always
@@ -100,10 +112,26 @@ def main():
             names=dict(type="list", elements="str", required=True),
             library=dict(type="str", default="libseccomp.so.2"),
             required=dict(type="bool", default=False),
+            dockerd_version=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
-    result = dict(changed=False, checked=False, libseccomp_version="", numbers={}, unknown=[])
+    result = dict(changed=False, checked=False, libseccomp_version="", numbers={}, unknown=[],
+                  dockerd_version="")
+    if module.params["dockerd_version"]:
+        dockerd = module.get_bin_path("dockerd")
+        if not dockerd:
+            module.fail_json(msg="dockerd is not installed (not on PATH), so the profile cannot be "
+                                 "rendered for its version. Install the Docker engine first, or set "
+                                 "seccomp_engine_version (e.g. \"26.1\"). Nothing was changed.", **result)
+        rc, out, err = module.run_command([dockerd, "--version"])
+        if rc != 0:
+            module.fail_json(msg="`%s --version` failed (exit %d): %s. Set seccomp_engine_version "
+                                 "(e.g. \"26.1\") to render the profile for a given engine. Nothing "
+                                 "was changed." % (dockerd, rc, (err or out).strip()), **result)
+        result["dockerd_version"] = out.strip()
+    if not module.params["names"]:
+        module.exit_json(**result)
     try:
         lib = load(module.params["library"])
     except (OSError, AttributeError) as exc:

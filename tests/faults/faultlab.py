@@ -20,6 +20,9 @@ DAEMON_CONFIG = "/etc/docker/daemon.json"
 SECCOMP_PROFILE = "/etc/docker/seccomp/containment.json"
 SUBUID = "/etc/subuid"
 SUBGID = "/etc/subgid"
+# The account databases. restore() refuses any change to these and the subid files unless the case
+# said it makes one (Lab.own_accounts); then it puts all of them back byte for byte.
+ACCOUNT_FILES = ("/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", SUBUID, SUBGID)
 # What converge configured (molecule/faults/molecule.yml group_vars); the generated inventory
 # repeats it, so a plain run of the tests wants exactly the hardened state.
 DENIED = ["chroot"]
@@ -31,6 +34,15 @@ DROP_IN = f"{DROP_IN_DIR}/containment-faults.conf"
 # Where the hardened files are kept (cp -p: with their mtimes, so putting them back does not make
 # the role think a restart is owed).
 BASELINE_DIR = "/var/lib/containment-test/faults-baseline"
+
+# A docker CLI wrapper the tests may put earlier on PATH than /usr/bin/docker; restore() removes it.
+DOCKER_WRAPPER = "/usr/local/bin/docker"
+# Files the tests may add next to the profile (names start with this); restore() removes them.
+SCRATCH_PREFIX = "/etc/docker/seccomp/containment-faults-"
+
+# What a run must never end in: Ansible's or Python's own failure instead of the collection's message.
+INTERNAL_ERRORS = ("object of type", "Traceback", "AnsibleUndefinedVariable", "has no attribute",
+                   "template error", "MODULE FAILURE", "The error was:", "unexpected error")
 
 PROBE_IMAGE = "containment-faults-probe:latest"
 PROBE_APPLETS = ("sh", "true", "chroot", "renice")
@@ -83,6 +95,16 @@ class PlaybookRun:
         """The stopping failure's message with whitespace folded."""
         return " ".join(self.failure[1].split())
 
+    def internal_errors(self) -> list[str]:
+        """Internal error texts anywhere in this run's output (stdout and stderr), with context."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        found = []
+        for needle in INTERNAL_ERRORS:
+            at = text.find(needle)
+            if at >= 0:
+                found.append(" ".join(text[max(0, at - 150):at + 200].split()))
+        return found
+
     def describe(self) -> str:
         """For assertion messages: rc, recap, the failure, where the full log is."""
         task, msg = self.failure
@@ -98,6 +120,10 @@ class Lab:
         self.workdir = workdir
         self.history: list[PlaybookRun] = []
         self.baseline: dict[str, bytes] = {}
+        self.unit_files: str = ""
+        # Set by a case that changes accounts or subid files on purpose (own_accounts).
+        self.accounts_owned = False
+        self.homes: list[str] = []
 
     # --- commands -------------------------------------------------------------------------------
 
@@ -164,10 +190,29 @@ class Lab:
             and info.get("DockerRootDir") == DATA_ROOT
         )
 
+    def unit_file_states(self) -> str:
+        """`systemctl is-enabled` of the service and the socket, e.g. "enabled enabled"."""
+        return " ".join(self.sh("systemctl is-enabled docker.service docker.socket", check=False).stdout.split())
+
+    def result(self) -> str:
+        """systemd's Result of the service (success, exit-code, start-limit-hit ...)."""
+        return self.sh("systemctl show -p Result --value docker.service").stdout.strip()
+
+    def getent(self, user: str) -> str | None:
+        """The passwd line of a user and its groups (`id`), or None when there is no such user."""
+        proc = self.sh(f"getent passwd '{user}' && id '{user}'", check=False)
+        return proc.stdout if proc.returncode == 0 else None
+
+    def own_accounts(self, *homes: str) -> None:
+        """This case changes accounts or subid files on purpose: restore() puts back the account
+        databases and /etc/subuid, /etc/subgid byte for byte and removes the given home directories."""
+        self.accounts_owned = True
+        self.homes.extend(homes)
+
     def restart_docker(self) -> None:
         """Restart dockerd the way the role does (start limit cleared first) and wait for it."""
         self.sh(
-            "systemctl reset-failed docker.service; systemctl restart docker.service && "
+            "systemctl reset-failed docker.service docker.socket; systemctl restart docker.service && "
             "for _ in $(seq 60); do docker version --format '{{.Server.Version}}' >/dev/null 2>&1 && exit 0; "
             "sleep 1; done; exit 1"
         )
@@ -219,16 +264,24 @@ class Lab:
         """Remember the hardened host; refuse to start from anything else."""
         if not self.hardened():
             raise LabError(f"{self.name} is not hardened (run `molecule converge -s faults`): {self.info()}")
-        for path in (DAEMON_CONFIG, SECCOMP_PROFILE, SUBUID, SUBGID):
+        for path in (DAEMON_CONFIG, SECCOMP_PROFILE, *ACCOUNT_FILES):
             data = self.read(path)
             if data is None:
                 raise LabError(f"{self.name}: {path} is missing on the hardened host")
             self.baseline[path] = data
+        self.unit_files = self.unit_file_states()
         self.sh(f"mkdir -p {BASELINE_DIR} && cp -p {DAEMON_CONFIG} {SECCOMP_PROFILE} {BASELINE_DIR}/")
 
     def restore(self) -> list[str]:
         """Put the hardened state back; return what had to be repaired (empty: nothing)."""
         repaired = []
+        if self.sh(f"test -e {DOCKER_WRAPPER}", check=False).returncode == 0:
+            self.sh(f"rm -f {DOCKER_WRAPPER}; hash -r")
+            repaired.append("docker wrapper removed")
+        scratch = self.sh(f"ls -d {SCRATCH_PREFIX}* 2>/dev/null", check=False).stdout.split()
+        if scratch:
+            self.sh("rm -f " + " ".join(scratch))
+            repaired.append("scratch files removed")
         if self.sh(f"test -e {DROP_IN}", check=False).returncode == 0:
             self.sh(f"rm -f {DROP_IN}; rmdir --ignore-fail-on-non-empty {DROP_IN_DIR}; systemctl daemon-reload")
             repaired.append("drop-in removed")
@@ -236,14 +289,28 @@ class Lab:
             if self.read(path) != self.baseline[path]:
                 self.sh(f"cp -p {BASELINE_DIR}/{os.path.basename(path)} {path}")
                 repaired.append(f"{path} restored")
-        for path in (SUBUID, SUBGID):
-            if self.read(path) != self.baseline[path]:
-                raise LabError(f"{self.name}: {path} changed; the fault tests never touch it")
+        changed_accounts = [path for path in ACCOUNT_FILES if self.read(path) != self.baseline[path]]
+        if changed_accounts and not self.accounts_owned:
+            raise LabError(f"{self.name}: {', '.join(changed_accounts)} changed; this case never touches them")
+        if self.accounts_owned:
+            # The collection may have started dockerd on the changed ranges: restart after the files.
+            for path in changed_accounts:
+                self.write(path, self.baseline[path])
+                repaired.append(f"{path} restored")
+            if self.homes:
+                self.sh("rm -rf " + " ".join(f"'{home}'" for home in self.homes))
+            self.accounts_owned, self.homes = False, []
+        if self.unit_file_states() != self.unit_files:
+            self.sh("systemctl enable docker.service docker.socket")
+            repaired.append("units enabled")
         if repaired or not self.active() or not self.hardened():
             self.restart_docker()
             repaired.append("dockerd restarted")
         if not self.hardened():
             raise LabError(f"{self.name}: still not hardened after restore: {self.info()}")
+        if self.sh("systemctl is-active docker.socket", check=False).stdout.strip() != "active":
+            self.sh("systemctl start docker.socket")
+            repaired.append("docker.socket started")
         return repaired
 
 
