@@ -57,8 +57,8 @@ options:
     choices: [started, restarted]
   enabled:
     description:
-      - With O(state=started), enable C(NAME.service) when its unit file is C(disabled), so that
-        dockerd survives a reboot. Only C(disabled) is changed; a C(masked) unit fails the start and
+      - With O(state=started), enable C(NAME.service) (and C(NAME.socket) when it exists) when its
+        unit file is C(disabled), so that dockerd survives a reboot. Only C(disabled) is changed; a C(masked) unit fails the start and
         is left to the operator. Ignored with O(state=restarted).
       - The unit is enabled only after dockerd runs; a start that fails enables nothing.
     type: bool
@@ -536,8 +536,15 @@ class Runner(object):
         return rc == 0, rc, detail
 
     def step_enable(self):
+        """Enable the service, and its socket when that exists and is disabled too (F20 disables both)."""
         self.changed = True
         ok, rc, detail = self._systemctl("enable")
+        if ok and self.socket_exists() and rs.needs_enable(self.unit(self.socket)):
+            argv = [self.systemctl, "enable", self.socket]
+            rc, out, err = self.run(argv)
+            if rc != 0:
+                return False, rc, "`systemctl enable %s` failed (exit %d): %s" % (self.socket, rc, (err or out).strip())
+            detail += "; systemctl enable %s" % self.socket
         return ok, rc, detail
 
     def _read_journal(self, since):
@@ -779,7 +786,8 @@ def main():
                              "installed, and is `name` right? Nothing was done."
                              % (host, runner.service, service.get("LoadState", "unknown")), **result)
     result["pid_before"] = rs.parse_pid(service.get("MainPID"))
-    enable = p["enabled"] and not restarted and rs.needs_enable(service)
+    enable = p["enabled"] and not restarted and (
+        rs.needs_enable(service) or rs.needs_enable(runner.unit(runner.socket)))
     plan = plan._replace(enable=enable)
     runner.plan = plan
 
