@@ -26,20 +26,8 @@ description:
     error; a unit that is not active gives RV(engine.answers=false) and no engine data."
 author:
   - containment.docker contributors
-options:
-  service:
-    description: The systemd unit that runs dockerd, without C(.service).
-    type: str
-    default: docker
-  config_path:
-    description: Absolute path of the daemon configuration file.
-    type: path
-    default: /etc/docker/daemon.json
-  watched:
-    description: Further files dockerd reads at start, checked for being newer than dockerd.
-    type: list
-    elements: path
-    default: []
+extends_documentation_fragment:
+  - containment.docker.dockerd
 attributes:
   check_mode:
     support: full

@@ -45,15 +45,9 @@ description:
     of the live engine are skipped with a warning.
 author:
   - containment.docker contributors
+extends_documentation_fragment:
+  - containment.docker.dockerd
 options:
-  service:
-    description: The systemd unit that runs dockerd, without C(.service).
-    type: str
-    default: docker
-  config_path:
-    description: Absolute path of the daemon configuration file.
-    type: path
-    default: /etc/docker/daemon.json
   settings:
     description: Top-level daemon.json keys this run sets (the collection's own included).
     type: dict
@@ -81,13 +75,6 @@ options:
     description: The data root's expected last part once remapped (C(<subuid start>.<subgid start>)); empty skips.
     type: str
     default: ""
-  watched:
-    description:
-      - Further files dockerd reads only at start (the profile, C(/etc/subuid), C(/etc/subgid)). One
-        that is newer than the running dockerd means a restart is owed (RV(restart_owed)).
-    type: list
-    elements: path
-    default: []
   acknowledge_hidden_data:
     description: Go on although turning remapping on hides the engine's images, containers and volumes.
     type: bool
@@ -112,8 +99,6 @@ attributes:
     support: none
   platform:
     platforms: posix
-notes:
-  - Needs systemd, the Docker engine and its CLI on the host.
 """
 
 EXAMPLES = r"""
