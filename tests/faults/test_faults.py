@@ -23,6 +23,7 @@ from faultlab import (
     DROP_IN_DIR,
     PROBE_IMAGE,
     REMAP_VALUE,
+    SCRATCH_PREFIX,
     SECCOMP_PROFILE,
     SUBGID,
     SUBUID,
@@ -550,7 +551,7 @@ def test_kind1_f20_disabled_ends_enabled_active_and_hardened(outcome):
     o = outcome(stopped_and_disabled)
     assert not o.active_before and o.units_before == "disabled disabled", (o.active_before, o.units_before)
     run_succeeded(o.run)
-    assert o.units_after.split()[0] == "enabled", f"docker.service is {o.units_after}: {o.run.describe()}"
+    assert o.units_after == "enabled enabled", f"docker.service, docker.socket: {o.units_after}: {o.run.describe()}"
     assert o.after.active
     assert_engine_hardened(o.after)
     # Then it went on: the new deny list was written and dockerd restarted for it.
@@ -782,7 +783,8 @@ def test_kind3_ambiguous_key_nothing_changed(outcome):
 
 # --- Kind 4: every seccomp-profile daemon.json would carry is checked ---------------------------
 
-SCRATCH = "/etc/docker/seccomp/containment-faults-"
+# Profiles the case writes; restore() removes every file with this prefix.
+SCRATCH = SCRATCH_PREFIX
 BAD_PROFILES = {
     # name: (content or None for no file, words the failure must hold besides the path)
     "missing": (None, ["does not exist", "create the profile first"]),
@@ -798,14 +800,14 @@ BAD_PROFILES = {
 @case
 def seccomp_profiles_checked(lab: Lab) -> SimpleNamespace:
     """F23, F18: seccomp-profile through daemon_extra_settings, the collection's profile off."""
-    o = SimpleNamespace(runs={}, before={}, after={})
+    o = SimpleNamespace(profile_runs={}, before={}, after={})
     for name, (content, _words) in BAD_PROFILES.items():
         path = f"{SCRATCH}{name}.json"
         if content is not None:
             lab.write(path, (json.dumps(content) + "\n").encode())
         o.before[name] = observe(lab)
-        o.runs[name] = lab.site(extra_vars={"hardening_seccomp_enabled": False,
-                                            "daemon_extra_settings": {"seccomp-profile": path}})
+        o.profile_runs[name] = lab.site(extra_vars={"hardening_seccomp_enabled": False,
+                                                    "daemon_extra_settings": {"seccomp-profile": path}})
         o.after[name] = observe(lab)
     return o
 
@@ -813,14 +815,14 @@ def seccomp_profiles_checked(lab: Lab) -> SimpleNamespace:
 @pytest.mark.parametrize("profile", list(BAD_PROFILES))
 def test_kind4_seccomp_profile_refused_naming_key_path_and_fix(outcome, profile):
     o = outcome(seccomp_profiles_checked)
-    run_failed_with(o.runs[profile], "seccomp-profile", f"{SCRATCH}{profile}.json", *BAD_PROFILES[profile][1],
-                    task=PREFLIGHT_CHECK)
+    run_failed_with(o.profile_runs[profile], "seccomp-profile", f"{SCRATCH}{profile}.json",
+                    *BAD_PROFILES[profile][1], task=PREFLIGHT_CHECK)
 
 
 @pytest.mark.parametrize("profile", list(BAD_PROFILES))
 def test_kind4_seccomp_profile_refused_nothing_written_dockerd_untouched(outcome, profile):
     o = outcome(seccomp_profiles_checked)
-    assert unchanged(o.before[profile], o.after[profile]) == [], o.runs[profile].describe()
+    assert unchanged(o.before[profile], o.after[profile]) == [], o.profile_runs[profile].describe()
     assert_engine_hardened(o.after[profile])
 
 
