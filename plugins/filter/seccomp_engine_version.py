@@ -10,12 +10,15 @@ DOCUMENTATION = r"""
 name: seccomp_engine_version
 author: containment.docker maintainers
 version_added: 1.0.0
-short_description: Read MAJOR.MINOR from a Docker engine version string
+short_description: Read MAJOR.MINOR.PATCH from a Docker engine version string
 description:
   - Accepts the output of C(dockerd --version) (C(Docker version 26.1.5+dfsg1, build 411e817)) or
-    a version such as V("20.10") or V("26.1.5"), and returns V("MAJOR.MINOR").
-  - Used by the C(containment.docker.seccomp) role to pick the seccomp baseline; engines before
-    23.0 render moby v20.10.24's default, 23.0 and later moby v26.1.5's.
+    a version such as V("26.1.5"), V("v29.0.1"), V("28.5.2+dfsg1-1") or V("26.1"), and returns
+    V("MAJOR.MINOR.PATCH"), or V("MAJOR.MINOR") when the text has no patch level. Package
+    suffixes (C(+dfsg1), C(-1)) and the build are dropped.
+  - Used by the C(containment.docker.seccomp) role to pick the engine's default policy, which moby
+    changed within minor lines (23.0.7, 24.0.3, 29.4.2, ...), so the patch level is kept. What a
+    version without patch level means is decided by C(containment.docker.seccomp_plan).
 options:
   _input:
     description: The version text. Must be a string (an unquoted YAML C(20.10) is the float 20.1).
@@ -26,27 +29,32 @@ options:
     type: str
 notes:
   - Fails (AnsibleFilterError) naming the text it could not read and the fix (set
-    C(seccomp_engine_version)).
+    C(seccomp_engine_version)); the task then fails with Ansible's own wrapping around that
+    message. The C(containment.docker.seccomp) role does not use this filter; it reads the version
+    with C(containment.docker.seccomp_plan), which reports the problem instead of raising.
 """
 
 EXAMPLES = r"""
 - name: Pick the engine version from dockerd
   ansible.builtin.debug:
     msg: "{{ 'Docker version 20.10.24+dfsg1, build 5d6db84' | containment.docker.seccomp_engine_version }}"
-  # -> "20.10"
+  # -> "20.10.24"
 """
 
 RETURN = r"""
 _value:
-  description: The engine version as V("MAJOR.MINOR").
+  description: The engine version as V("MAJOR.MINOR.PATCH"), or V("MAJOR.MINOR") when the input had no patch level.
   type: str
-  sample: "26.1"
+  sample: "26.1.5"
 """
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.containment.docker.plugins.module_utils.engine_version import (
-    EngineVersionError,
+    format_engine_version,
+)
+from ansible_collections.containment.docker.plugins.module_utils.seccomp_policy import (
+    SeccompPolicyError,
     parse_engine_version,
 )
 
@@ -55,10 +63,9 @@ def seccomp_engine_version(text, host=None):
     """Filter entry point: see DOCUMENTATION. The parsing is module_utils/engine_version.py's."""
     try:
         version = parse_engine_version(text)
-    except EngineVersionError as exc:
-        raise AnsibleFilterError("%s%s; set seccomp_engine_version to the engine's version"
-                                 % ("%s: " % host if host else "", exc))
-    return "%d.%d" % (version[0], version[1])
+    except SeccompPolicyError as exc:
+        raise AnsibleFilterError("%s%s" % ("%s: " % host if host else "", exc))
+    return format_engine_version(version)
 
 
 class FilterModule(object):

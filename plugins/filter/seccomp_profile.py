@@ -15,13 +15,19 @@ description:
   - Turns the policy data in C(files/seccomp/default-policy.yml) (the engine's built-in default
     syscall policy, authored as grouped YAML) into the JSON-ready profile dict dockerd reads
     (C(seccomp-profile) in daemon.json or C(--security-opt seccomp=FILE)).
-  - The engine version picks the baseline. Before 23.0 the result equals moby v20.10.24's default
-    profile (no C(defaultErrnoRet), which those engines drop; io_uring and plain C(socket) allowed).
-    From 23.0 on it equals moby v26.1.5's default (C(defaultErrnoRet=1), C(socket) refused for
-    AF_VSOCK, riscv64 entries, CAP_BPF/CAP_PERFMON rules, ...).
+  - The engine version picks the default, to the patch level. For every engine release the data
+    models (20.10.18 to 29.7.2 except 20.10.22; the list is C(engines.lines) in the policy data)
+    the result without O(denied)/O(allowed) equals that engine's own built-in default rule for
+    rule (unit tests compare every line with moby's published default). Before 23.0 there is no
+    C(defaultErrnoRet), which those engines drop.
+  - A version the data does not model is refused. That is an older release, 20.10.22, a release
+    newer than the newest modelled one (C(containment.docker.seccomp_plan) decides what to
+    render for those), or V("MAJOR.MINOR") where moby changed the default inside that minor
+    line (V("20.10"), V("23.0"), V("24.0"), V("25.0"), V("29.4")). V("MAJOR.MINOR") elsewhere
+    means V("MAJOR.MINOR.0").
   - O(denied) names leave every rule and are denied by an explicit SCMP_ACT_ERRNO rule with
-    C(errnoRet=1) (EPERM). O(allowed) names join the unconditional allow rule and leave any
-    conditional rule, so no call is given two different actions.
+    C(errnoRet) O(errno) (default 1, EPERM). O(allowed) names join the unconditional allow rule
+    and leave any conditional rule, so no call is given two different actions.
   - Rules never carry C(flags) (runc 1.1.5 and 1.1.15 refuse it at container start); the clone3
     rule keeps answering ENOSYS (38) to containers without CAP_SYS_ADMIN so glibc 2.34+ falls back
     to clone().
@@ -34,15 +40,15 @@ options:
     required: true
   engine_version:
     description:
-      - Engine version as C(MAJOR.MINOR[.PATCH]) (V("20.10"), V("26.1.5")) or the whole output of
-        C(dockerd --version).
+      - Engine version as C(MAJOR.MINOR.PATCH) (V("20.10.24"), V("26.1.5")) or the whole output of
+        C(dockerd --version); C(MAJOR.MINOR) only where that minor line has one default.
       - Must be a string; an unquoted YAML C(20.10) is the float 20.1 and is refused.
     type: str
     required: true
   denied:
     description:
-      - Syscall names to deny (lower-case kernel names). C(clone3) is refused because EPERM would
-        break thread creation in glibc 2.34+.
+      - Syscall names to deny (lower-case kernel names). C(clone3) is refused unless O(errno) is
+        ENOSYS (38), because any other errno breaks thread creation in glibc 2.34+.
     type: list
     elements: str
     default: []
@@ -51,6 +57,14 @@ options:
     type: list
     elements: str
     default: []
+  errno:
+    description:
+      - The errno denied syscalls fail with (C(errnoRet) of the deny rule), 1 to 4095, or a Linux
+        errno name such as V(EPERM), V(EACCES), V(ENOSYS) (asm-generic numbers; on MIPS, SPARC,
+        Alpha and PA-RISC give the number). A rule's C(errnoRet) works on every modelled engine,
+        20.10 included (only C(defaultErrnoRet) is dropped there).
+    type: raw
+    default: 1
   source:
     description: Where the policy came from (a file name), quoted in error messages.
     type: str
@@ -62,9 +76,12 @@ options:
     type: str
 notes:
   - Fails (AnsibleFilterError) with a message naming the host, the list entry or policy key and the
-    fix when the engine version cannot be read, a name is not a string or not syscall-shaped, a name
-    is in both O(denied) and O(allowed), or the policy data is malformed (unknown key, C(flags),
-    unknown action, bad engine constraint).
+    fix when the engine version cannot be read or is not modelled, a name is not a string or not
+    syscall-shaped, a name is in both O(denied) and O(allowed), O(errno) is not an errno, or the
+    policy data is malformed (unknown key, C(flags), unknown action, bad engine constraint).
+  - The task then fails with Ansible's own wrapping around that message. The
+    C(containment.docker.seccomp) role renders through C(containment.docker.seccomp_plan)
+    instead, which reports bad input as one message without raising.
 seealso:
   - name: Moby default seccomp profile
     description: The engine's built-in default this policy reproduces.
@@ -76,7 +93,7 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     profile: >-
       {{ lookup('ansible.builtin.file', 'files/seccomp/default-policy.yml') | from_yaml
-         | containment.docker.seccomp_profile('26.1.5', ['chroot'], []) }}
+         | containment.docker.seccomp_profile('26.1.5', ['chroot'], [], errno='EACCES') }}
 
 - name: Write it as JSON
   ansible.builtin.copy:
@@ -122,10 +139,11 @@ from ansible_collections.containment.docker.plugins.module_utils.seccomp_policy 
 
 
 def seccomp_profile(policy, engine_version, denied=None, allowed=None, source=None, host=None,
-                    dest=None):
+                    dest=None, errno=1):
     """Filter entry point: see DOCUMENTATION."""
     try:
-        return render_profile(policy, engine_version, denied or [], allowed or [], source=source)
+        return render_profile(policy, engine_version, denied or [], allowed or [], source=source,
+                              errno=errno)
     except SeccompPolicyError as exc:
         prefix = "".join("%s: " % part for part in (host, dest) if part)
         raise AnsibleFilterError("%s%s" % (prefix, exc))

@@ -40,7 +40,13 @@ How dockerd uses the setting (moby source, checked at v20.10.24, v23.0.0 and mas
 
 Stricter than the engine, on purpose (a profile is security policy; silent means weaker): keys
 the engine ignores, a rule with no names, an ``errnoRet`` that would be ignored, unknown
-``caps``/``arches`` in conditions, and names the host's libseccomp does not know are problems too.
+``caps``/``arches`` in conditions, and names the host's libseccomp does not know are problems too,
+except in a rule whose action is ``SCMP_ACT_ALLOW``: runc skips such a name, so the call gets the
+profile's default action instead of being allowed; the effect is at most stricter, exactly as
+with the engine's own built-in default on that host (moby's defaults from 28.2 on allow mseal,
+listmount, lsm_* ..., which Debian 12's libseccomp 2.5.4 does not know). Those are returned as
+notes (pass a list as ``notes``), not problems. The operator's own syscall names are checked
+strictly by the ``seccomp_syscalls`` module before a profile is rendered (F18).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -139,7 +145,8 @@ class _Checker(object):
         self.prefix = "%s: " % path if path else ""
         self.version = _version(engine_version)
         self.problems = []
-        self.names = []  # (field, name) for the resolver
+        self.notes = []
+        self.names = []  # (field, name, the rule's action) for the resolver
 
     def add(self, field, what, fix):
         self.problems.append("%s%s: %s; %s." % (self.prefix, field, what, fix))
@@ -296,12 +303,12 @@ class _Checker(object):
         elif name_ok and names_ok and not name and not names:
             self.add(field + ".names", "lists no syscall: the rule does nothing",
                      "list the syscalls it is for, or remove the rule")
+        action = rule.get("action")
         if name_ok and name:
-            self.syscall_name(name, field + ".name")
+            self.syscall_name(name, field + ".name", action)
         if names_ok:
             for index, entry in enumerate(names or []):
-                self.syscall_name(entry, "%s.names[%d]" % (field, index))
-        action = rule.get("action")
+                self.syscall_name(entry, "%s.names[%d]" % (field, index), action)
         self.action(action, field + ".action")
         if "errnoRet" in rule and rule["errnoRet"] is not None:
             self.errno_ret(rule["errnoRet"], field + ".errnoRet", action, field + ".action")
@@ -315,7 +322,7 @@ class _Checker(object):
             if key in rule:
                 self.condition(rule[key], "%s.%s" % (field, key))
 
-    def syscall_name(self, name, field):
+    def syscall_name(self, name, field, action=None):
         if name is None or name == "":
             self.add(field, "is empty: runc refuses it ('empty string is not a valid syscall') and "
                      "every container start fails", "remove it or name the syscall")
@@ -328,7 +335,7 @@ class _Checker(object):
                      "use the kernel's lower-case name (letters, digits, underscores, e.g. "
                      "\"chroot\"; see man 2 syscalls)")
         else:
-            self.names.append((field, name))
+            self.names.append((field, name, action))
 
     def arg(self, arg, field):
         if not isinstance(arg, dict):
@@ -400,16 +407,28 @@ class _Checker(object):
         if resolve is None or not self.names:
             return
         unique = []
-        for _field, name in self.names:
+        for _field, name, _action in self.names:
             if name not in unique:
                 unique.append(name)
         unknown = set(resolve(unique)[1])
         where = "libseccomp %s on this host" % getattr(resolve, "version", "") \
             if getattr(resolve, "version", "") else "the host's libseccomp"
-        for field, name in self.names:
-            if name in unknown:
+        for field, name, action in self.names:
+            if name not in unknown:
+                continue
+            if action == "SCMP_ACT_ALLOW":
+                self.notes.append(
+                    "%s%s: %s is a syscall %s does not know: runc skips it, so this allow rule does "
+                    "not allow it and the call gets the default action (stricter, as under the "
+                    "engine's own default on this host); upgrade libseccomp to allow it."
+                    % (self.prefix, field, _show(name), where))
+            else:
                 self.add(field, "%s is a syscall %s does not know: runc skips it silently, so the rule "
-                         "does not deny or allow it as written" % (_show(name), where),
+                         "does not %s it as written" % (
+                             _show(name), where,
+                             "deny" if action in ("SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
+                                                  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+                                                  "SCMP_ACT_TRAP") else "apply to"),
                          "correct the name (see man 2 syscalls), remove it, or upgrade libseccomp")
 
 
@@ -423,17 +442,21 @@ def _version(engine_version):
     return tuple(engine_version)[:2]
 
 
-def check_profile(data, path=None, resolve=None, engine_version=None):
+def check_profile(data, path=None, resolve=None, engine_version=None, notes=None):
     """Problems in a parsed profile (empty list = the engine would use it as written).
 
     data: the parsed JSON. path: the file, prefixed to every problem. resolve: optional callable
     ``resolve(names) -> (known, unknown)`` (see module_utils/libseccomp.py); when given, names it
-    does not know are problems. engine_version: (major, minor[, patch]) of the engine that reads
-    the profile, or None; before 23.0, keys that engine drops are problems.
+    does not know are problems, except in SCMP_ACT_ALLOW rules (stricter at most), which become
+    notes. engine_version: (major, minor[, patch]) of the engine that reads the profile, or None;
+    before 23.0, keys that engine drops are problems. notes: a list the notes are appended to
+    (sentences like the problems, for warnings); None drops them.
     """
     checker = _Checker(path, engine_version)
     checker.check(data)
     checker.resolve(resolve)
+    if notes is not None:
+        notes.extend(checker.notes)
     return checker.problems
 
 
@@ -466,7 +489,7 @@ def _line_column(text, pos):
     return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
 
 
-def check_profile_text(text, path=None, resolve=None, engine_version=None):
+def check_profile_text(text, path=None, resolve=None, engine_version=None, notes=None):
     """Parse the file's text (str or bytes) as dockerd will, then check_profile it.
 
     Not JSON, two values, a byte-order mark, duplicate keys, an empty or whitespace-only file are
@@ -505,7 +528,7 @@ def check_profile_text(text, path=None, resolve=None, engine_version=None):
         problems.append("%sline %d column %d: key %s appears twice in this object: the engine "
                         "keeps only the last one silently; keep one." % (prefix, line, column,
                                                                          json.dumps(key)))
-    return problems + check_profile(data, path, resolve, engine_version)
+    return problems + check_profile(data, path, resolve, engine_version, notes)
 
 
 def read_file(path):
@@ -519,7 +542,8 @@ def read_file(path):
         raise
 
 
-def check_profile_setting(value, engine_version, read=read_file, resolve=None, must_exist=True):
+def check_profile_setting(value, engine_version, read=read_file, resolve=None, must_exist=True,
+                          notes=None):
     """Problems with a daemon.json ``seccomp-profile`` value (empty list = dockerd can use it).
 
     value: the setting as it would be written. engine_version: (major, minor[, patch]) of the
@@ -528,7 +552,7 @@ def check_profile_setting(value, engine_version, read=read_file, resolve=None, m
     must find out the version to use them. read: ``read(path)`` returns the file's text or bytes,
     None when it does not exist, raises IOError/OSError otherwise. resolve: see check_profile.
     must_exist: False when a missing file is not (yet) a problem, e.g. in check mode before the
-    run writes it.
+    run writes it. notes: see check_profile.
     """
     version = _version(engine_version)
     if not isinstance(value, str):
@@ -568,7 +592,7 @@ def check_profile_setting(value, engine_version, read=read_file, resolve=None, m
         return ["%s: the file does not exist: dockerd refuses to start ('opening seccomp profile (%s) "
                 "failed'); create the profile first, or set seccomp-profile to a file that exists."
                 % (value, value)]
-    return check_profile_text(text, value, resolve, version)
+    return check_profile_text(text, value, resolve, version, notes)
 
 
 def format_problems(host, source, problems):
@@ -591,16 +615,22 @@ _HOST_LIBSECCOMP = object()
 
 
 def seccomp_setting_problems(value, engine_version, host, source, must_exist=True, read=read_file,
-                             resolve=_HOST_LIBSECCOMP):
+                             resolve=_HOST_LIBSECCOMP, notes=None):
     """check_profile_setting, each problem as 'HOST: SOURCE: problem' (callers add 'Nothing was ...').
 
     By default syscall names are resolved with this host's libseccomp.so.2 (modules run on the
     host); when it cannot be loaded (a runc linked statically, no shared library) the names are
     not checked and everything else still is. Pass resolve=None to skip the names explicitly.
+    notes: a list that receives the notes (see check_profile), each as 'HOST: SOURCE: note', for
+    the caller to show as warnings.
     """
     if resolve is _HOST_LIBSECCOMP:
         wants_names = isinstance(value, str) and posixpath.isabs(value)
         resolve = _host_resolver() if wants_names else None
-    return ["%s: %s: %s" % (host, source, problem) for problem in
-            check_profile_setting(value, engine_version, read=read, resolve=resolve,
-                                  must_exist=must_exist)]
+    found = []
+    problems = ["%s: %s: %s" % (host, source, problem) for problem in
+                check_profile_setting(value, engine_version, read=read, resolve=resolve,
+                                      must_exist=must_exist, notes=found)]
+    if notes is not None:
+        notes.extend("%s: %s: %s" % (host, source, note) for note in found)
+    return problems

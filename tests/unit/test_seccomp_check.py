@@ -1,10 +1,12 @@
 # -*- coding: utf-8 -*-
 """The seccomp profile check (issue 5 outcome 4; field faults F16, F18, F19, F23).
 
-Every profile dockerd would be pointed at: the engine's own defaults (shared/reference/seccomp/
-beside the clone, or CONTAINMENT_SHARED_DIR) and the collection's rendered profile pass; each kind
-of broken input fails naming the field and the fix. Syscall names are resolved with this machine's
-real libseccomp (Debian 12: libseccomp.so.2, 2.5.4).
+Every profile dockerd would be pointed at: the engine's own defaults (the test fixtures in
+tests/unit/fixtures/seccomp/) and the collection's rendered profile for every engine line pass;
+each kind of broken input fails naming the field and the fix. Syscall names are resolved with this
+machine's real libseccomp (Debian 12: libseccomp.so.2, 2.5.4, which does not know the syscalls
+moby's defaults allow from 28.2 on: mseal, listmount, lsm_*, ...; in an allow rule they are notes,
+not problems).
 """
 
 import copy
@@ -31,16 +33,20 @@ POLICY_FILE = os.path.join(REPO_ROOT, "files", "seccomp", "default-policy.yml")
 PROFILE = "/etc/docker/seccomp/containment.json"
 
 
-def _reference_dir():
-    shared = os.environ.get("CONTAINMENT_SHARED_DIR") or os.path.join(REPO_ROOT, "..", "shared")
-    return os.path.join(os.path.abspath(shared), "reference", "seccomp")
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "seccomp")
+REFERENCES = sorted(name for name in os.listdir(FIXTURES) if name.endswith(".json"))
+# Allowed by moby's defaults from 28.2 on, unknown to libseccomp 2.5.4 (Debian 12).
+NEWER_THAN_2_5_4 = {"getxattrat", "listmount", "listxattrat", "lsm_get_self_attr", "lsm_list_modules",
+                    "lsm_set_self_attr", "mseal", "removexattrat", "riscv_hwprobe", "setxattrat",
+                    "statmount", "uretprobe"}
+# One release of every engine line the policy models.
+ENGINE_LINES = [(20, 10, 24), (20, 10, 26), (23, 0, 0), (23, 0, 7), (23, 0, 10), (24, 0, 9), (25, 0, 0),
+                (26, 1, 5), (28, 5, 2), (29, 4, 2), (29, 7, 2)]
 
 
-def _references():
-    directory = _reference_dir()
-    if not os.path.isdir(directory):
-        return []
-    return sorted(name for name in os.listdir(directory) if name.endswith(".json"))
+def _policy():
+    with open(POLICY_FILE) as handle:
+        return yaml.safe_load(handle)
 
 
 needs_libseccomp = pytest.mark.skipif(
@@ -81,33 +87,81 @@ def base_profile():
 
 # --- what must pass ---------------------------------------------------------------------------
 
-@pytest.mark.skipif(not _references(), reason="no reference profiles: put shared/ beside the clone "
-                    "or set CONTAINMENT_SHARED_DIR to the directory holding reference/seccomp/")
-@pytest.mark.parametrize("name", _references() or ["none"])
+def test_every_fixture_is_checked():
+    assert len(REFERENCES) == 10
+
+
+@pytest.mark.parametrize("name", REFERENCES)
 def test_engine_default_profiles_pass(name):
-    with open(os.path.join(_reference_dir(), name), "rb") as handle:
+    with open(os.path.join(FIXTURES, name), "rb") as handle:
         assert check_profile_text(handle.read(), name) == []
 
 
+@pytest.mark.parametrize("name", REFERENCES)
+def test_engine_defaults_pass_when_libseccomp_lacks_their_newest_allowed_names(name):
+    """Names the host's libseccomp does not know, in allow rules: notes, never problems."""
+    with open(os.path.join(FIXTURES, name), "rb") as handle:
+        data = handle.read()
+    all_names = {n for rule in json.loads(data)["syscalls"] for n in rule["names"]}
+    notes = []
+    resolve = fake_resolver(all_names - NEWER_THAN_2_5_4)
+    assert check_profile_text(data, name, resolve, notes=notes) == []
+    noted = {re.search(r'"([a-z_0-9]+)" is a syscall', note).group(1) for note in notes}
+    assert noted == all_names & NEWER_THAN_2_5_4
+    assert all("this allow rule does not allow it" in note and "stricter" in note for note in notes)
+
+
 @needs_libseccomp
-@pytest.mark.parametrize("name", ["moby-default-v20.10.json", "moby-default-v26.1.json"])
-def test_engine_defaults_of_the_lab_engines_pass_with_this_hosts_libseccomp(name, resolver):
-    path = os.path.join(_reference_dir(), name)
-    if not os.path.isfile(path):
-        pytest.skip("reference profile %s not found (CONTAINMENT_SHARED_DIR)" % path)
+@pytest.mark.parametrize("name", REFERENCES)
+def test_engine_defaults_pass_with_this_hosts_libseccomp(name, resolver):
+    path = os.path.join(FIXTURES, name)
+    notes = []
     with open(path, "rb") as handle:
-        assert check_profile_text(handle.read(), path, resolver) == []
+        assert check_profile_text(handle.read(), path, resolver, notes=notes) == []
+    if name in ("moby-default-v28.5.2.json", "moby-default-master.json") and resolver.version.startswith("2.5."):
+        assert any('"mseal"' in note for note in notes)
 
 
 @needs_libseccomp
-@pytest.mark.parametrize("version", [(20, 10), (26, 1), (26, 1, 5)])
+@pytest.mark.parametrize("version", ENGINE_LINES)
 @pytest.mark.parametrize("denied", [[], ["chroot", "mount"]])
 def test_the_collections_rendered_profile_passes(version, denied, resolver):
-    with open(POLICY_FILE) as handle:
-        policy = yaml.safe_load(handle)
-    profile = render_profile(policy, version[:2], denied=denied)
+    profile = render_profile(_policy(), version, denied=denied)
     text = json.dumps(profile, indent=4)
     assert check_profile_text(text, PROFILE, resolver, version) == []
+
+
+@needs_libseccomp
+@pytest.mark.parametrize("version", [(20, 10, 24), (26, 1, 5), (29, 7, 2)])
+@pytest.mark.parametrize("errno", [1, "EACCES", "ENOSYS", 4095])
+def test_the_collections_profile_with_the_operators_errno_passes(version, errno, resolver):
+    """F19: a rule's errnoRet is honoured by every engine, 20.10 included: no problem there."""
+    profile = render_profile(_policy(), version, denied=["chroot"], errno=errno)
+    assert check_profile(profile, PROFILE, resolver, version) == []
+
+
+@pytest.mark.parametrize("action, problem", [
+    ("SCMP_ACT_ALLOW", False),        # skipped: the call gets the default action, stricter at most
+    ("SCMP_ACT_ERRNO", True),         # a deny that would silently not deny
+    ("SCMP_ACT_KILL_PROCESS", True),
+    ("SCMP_ACT_LOG", True),
+    ("SCMP_ACT_TRACE", True),
+])
+def test_unknown_names_are_problems_except_in_allow_rules(action, problem):
+    profile = base_profile()
+    profile["syscalls"].append({"names": ["mseal", "read"], "action": action})
+    notes = []
+    problems = check_profile(profile, PROFILE, fake_resolver({"read", "write", "openat", "personality",
+                                                             "clone3", "chroot"}), notes=notes)
+    field = "%s: syscalls[4].names[0]: " % PROFILE
+    if problem:
+        assert [p for p in problems if p.startswith(field)] and notes == []
+        assert '"mseal" is a syscall the host\'s libseccomp does not know: runc skips it silently' in problems[0]
+    else:
+        assert problems == []
+        assert notes == [field + '"mseal" is a syscall the host\'s libseccomp does not know: runc skips it, so '
+                         "this allow rule does not allow it and the call gets the default action (stricter, "
+                         "as under the engine's own default on this host); upgrade libseccomp to allow it."]
 
 
 def test_base_profile_of_these_tables_passes():
@@ -244,9 +298,9 @@ def test_each_kind_of_broken_profile_fails_naming_field_and_fix(mutate, field, m
     (["read", "chrot"], ["chrot"]),
     (["no_such_call", "read", "no_such_call"], ["no_such_call"]),
 ])
-def test_names_unknown_to_the_resolver_fail(names, unknown):
+def test_names_unknown_to_the_resolver_fail_in_a_deny_rule(names, unknown):
     profile = base_profile()
-    profile["syscalls"][0]["names"] = names
+    profile["syscalls"][0] = {"names": names, "action": "SCMP_ACT_ERRNO", "errnoRet": 1}
     problems = check_profile(profile, PROFILE, fake_resolver({"read", "write", "openat", "personality",
                                                              "clone3", "chroot"}))
     assert len(problems) == sum(1 for n in names if n in unknown)
@@ -256,12 +310,13 @@ def test_names_unknown_to_the_resolver_fail(names, unknown):
 
 @needs_libseccomp
 def test_syscall_unknown_to_this_hosts_libseccomp_fails(resolver):
-    """F18 with the real library: a typo runc would ignore is named with its field."""
+    """F18 with the real library: a typo runc would ignore in a deny is named with its field."""
     profile = base_profile()
-    profile["syscalls"][0]["names"] = ["read", "chrot", "arm_fadvise64_64"]  # arm only: still known
+    profile["syscalls"].append({"names": ["read", "chrot", "arm_fadvise64_64"],  # arm only: still known
+                                "action": "SCMP_ACT_ERRNO", "errnoRet": 1})
     problems = check_profile(profile, PROFILE, resolver)
     assert len(problems) == 1, problems
-    assert problems[0].startswith(PROFILE + ': syscalls[0].names[1]: "chrot" is a syscall libseccomp 2.')
+    assert problems[0].startswith(PROFILE + ': syscalls[4].names[1]: "chrot" is a syscall libseccomp 2.')
     assert "upgrade libseccomp" in problems[0]
 
 
@@ -369,10 +424,15 @@ def test_setting_problems_name_host_and_source_f23():
 @needs_libseccomp
 def test_setting_problems_use_this_hosts_libseccomp_by_default():
     profile = base_profile()
-    profile["syscalls"][0]["names"].append("chrot")
+    profile["syscalls"][2]["names"].append("chrot")   # the ERRNO rule
+    profile["syscalls"][0]["names"].append("alow_me")  # an ALLOW rule: a note
+    notes = []
     problems = seccomp_setting_problems("/p.json", (26, 1), "lab1", "src",
-                                        read=reader({"/p.json": json.dumps(profile)}))
+                                        read=reader({"/p.json": json.dumps(profile)}), notes=notes)
     assert len(problems) == 1 and '"chrot"' in problems[0] and problems[0].startswith("lab1: src: /p.json: ")
+    assert len(notes) == 1 and notes[0].startswith('lab1: src: /p.json: syscalls[0].names[3]: "alow_me"')
+    assert seccomp_setting_problems("/p.json", (26, 1), "lab1", "src",
+                                    read=reader({"/p.json": json.dumps(profile)})) == problems
 
 
 @pytest.mark.parametrize("problems, expected", [
