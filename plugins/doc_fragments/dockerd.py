@@ -24,7 +24,7 @@ options:
     description:
       - Further files dockerd reads only at start (the seccomp profile, C(/etc/subuid),
         C(/etc/subgid)). One that is newer than the running dockerd (its start time from
-        C(/proc/PID/stat) and C(btime) of C(/proc/stat)) means dockerd has not read it yet.
+        C(/proc/PID/stat) and C(/proc/uptime)) means dockerd has not read it yet.
     type: list
     elements: path
     default: []

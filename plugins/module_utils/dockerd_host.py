@@ -19,8 +19,10 @@ Facts relied on, and where they come from:
   ``EnvironmentFile=`` (systemd.exec(5): ``KEY=VALUE`` lines, ``#`` and ``;`` comments, quotes
   removed, no shell expansion). Debian's docker.io passes ``$DOCKER_OPTS`` from
   ``/etc/default/docker`` that way.
-* ``/proc/PID/stat`` field 22 is the start time in clock ticks after boot; ``btime`` in
-  ``/proc/stat`` is the boot time in seconds since the epoch (proc(5)).
+* ``/proc/PID/stat`` field 22 is the start time in clock ticks after boot; the boot time is the
+  clock now less ``/proc/uptime`` (proc(5)). ``btime`` of ``/proc/stat`` is the same instant
+  truncated to whole seconds, too coarse: a file written in the second before a restart would
+  look newer than the dockerd it started, and a re-run would restart dockerd for nothing.
 * Under ``userns-remap`` dockerd refuses ``--privileged``, ``--pid=host`` and ``--network=host``
   for containers that do not also set ``--userns=host`` (Docker documentation, "Isolate containers
   with a user namespace", "User namespace known limitations").
@@ -161,6 +163,14 @@ def parse_btime(proc_stat_text):
         if line.startswith("btime "):
             return int(line.split()[1])
     raise HostFactsError("/proc/stat has no btime line")
+
+
+def boot_time(now, uptime_text):
+    """Boot time (seconds since the epoch, to about 10 ms) from the clock and /proc/uptime."""
+    try:
+        return now - float((uptime_text or "").split()[0])
+    except (IndexError, ValueError):
+        raise HostFactsError("cannot read /proc/uptime: %r" % (uptime_text or "")[:80])
 
 
 def process_start_time(pid_stat_text, btime, clock_ticks):

@@ -15,13 +15,14 @@ __metaclass__ = type
 
 import json
 import os
+import time
 
 from ansible_collections.containment.docker.plugins.module_utils.dockerd_host import (
     HostFactsError,
     exec_start_command,
     expand_unit_variables,
     files_newer_than,
-    parse_btime,
+    boot_time,
     parse_cmdline,
     parse_environment_file,
     parse_environment_files_property,
@@ -119,11 +120,12 @@ def read_process(pid):
         return {}
     data = _read("/proc/%d/cmdline" % pid, binary=True)
     stat = _read("/proc/%d/stat" % pid)
-    proc_stat = _read("/proc/stat")
+    now = time.time()
+    uptime = _read("/proc/uptime")
     if data is None or stat is None:
         raise ProbeError("systemd names pid %d as dockerd, but /proc/%d is gone; run again" % (pid, pid))
     try:
-        started = process_start_time(stat, parse_btime(proc_stat), os.sysconf("SC_CLK_TCK"))
+        started = process_start_time(stat, boot_time(now, uptime), os.sysconf("SC_CLK_TCK"))
     except HostFactsError as exc:
         raise ProbeError(str(exc))
     return dict(pid=pid, argv=parse_cmdline(data), started=started)

@@ -17,7 +17,7 @@ description:
     and restart count, the unit file and drop-ins), the command line dockerd is started with
     (C(ExecStart) with C(Environment=) and C(EnvironmentFile=) variables expanded, as systemd
     expands them), the running dockerd's own argv and start time (C(/proc/PID/cmdline),
-    C(/proc/PID/stat) and C(btime) of C(/proc/stat)), the engine's C(docker info), the running
+    C(/proc/PID/stat) and C(/proc/uptime)), the engine's C(docker info), the running
     containers that need the host's user namespace (C(--privileged), C(--pid=host),
     C(--network=host) without C(--userns=host)), the number of volumes, daemon.json's text and
     stat, and which of the files dockerd reads at start are newer than the running dockerd.

@@ -285,7 +285,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.containment.docker.plugins.module_utils import restart as rs
 from ansible_collections.containment.docker.plugins.module_utils.dockerd_host import (
     HostFactsError,
-    parse_btime,
+    boot_time,
     process_start_time,
 )
 from ansible_collections.containment.docker.plugins.module_utils.engine_version import (
@@ -657,9 +657,10 @@ class Runner(object):
         try:
             with open("/proc/%d/stat" % pid) as handle:
                 pid_stat = handle.read()
-            with open("/proc/stat") as handle:
-                btime = parse_btime(handle.read())
-            return process_start_time(pid_stat, btime, os.sysconf("SC_CLK_TCK"))
+            now = time.time()
+            with open("/proc/uptime") as handle:
+                boot = boot_time(now, handle.read())
+            return process_start_time(pid_stat, boot, os.sysconf("SC_CLK_TCK"))
         except (IOError, OSError, HostFactsError):
             return None
 

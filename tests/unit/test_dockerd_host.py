@@ -122,6 +122,19 @@ def test_process_start_time_counts_fields_after_the_name():
     assert h.process_start_time(stat, 1000, 100) == 1002.5
 
 
+@pytest.mark.parametrize("now, uptime, boot", [
+    (1764567000.25, "350.12 700.00\n", 1764566650.13),
+    (100.0, "0.50 1.00", 99.5),
+])
+def test_boot_time_from_uptime(now, uptime, boot):
+    assert h.boot_time(now, uptime) == pytest.approx(boot)
+
+
+def test_boot_time_refuses_garbage():
+    with pytest.raises(h.HostFactsError):
+        h.boot_time(1.0, "")
+
+
 def test_btime():
     assert h.parse_btime("cpu 1 2 3\nbtime 1764567000\nprocesses 5\n") == 1764567000
     with pytest.raises(h.HostFactsError):
