@@ -1,7 +1,7 @@
 # Entry points for a checkout of containment.docker. Run as root on Debian 12 (or 13).
 #
 #   make setup         Debian packages, a running dockerd, ./.venv, lab host images (idempotent)
-#   make demo          setup, lab hosts containment-lab-1..3, BEFORE, site.yml, proof
+#   make demo          setup, lab hosts containment-lab-1..3 (engines 20.10, 26.1, 28.5), BEFORE, site.yml, proof
 #   make demo-idempotence  run site.yml on the lab again; fail unless changed=0 on every host
 #   make lab-down      remove the lab hosts, their volumes and lab/inventory.yml (alias: clean)
 #   make clean-images  lab-down, and remove the lab host images containment-lab:*
@@ -17,9 +17,9 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_FORCE_COLOR ?= $(if $(CI),0,1)
 export PY_COLORS ?= $(if $(CI),0,1)
 
-LAB_PLATFORMS ?= bookworm trixie
+LAB_PLATFORMS ?= bookworm trixie forky
 # Lab layout and extra ansible-playbook arguments for site.yml in the demo, e.g.
-#   make demo LAB_HOSTS="1:bookworm 2:trixie" SITE_ARGS="-e containment_docker_serial=2"
+#   make demo LAB_HOSTS="1:bookworm 2:trixie 3:forky 4:forky" SITE_ARGS="-e containment_docker_serial=2"
 export LAB_HOSTS SITE_ARGS
 
 .PHONY: help setup packages engine venv images demo demo-idempotence lab-up lab-down clean \

@@ -26,7 +26,8 @@ is_installed() {
 }
 
 packages() {
-  local wanted=(make mmdebstrap python3-venv ca-certificates) missing=()
+  # gcc and libc6-dev build the static syscall probe of the integration tests (lab/syscall-probe.sh).
+  local wanted=(make mmdebstrap python3-venv ca-certificates gcc libc6-dev) missing=()
   # Any engine will do (docker.io, docker-ce, ...); install Debian's only when none is there.
   command -v dockerd >/dev/null 2>&1 || wanted+=(docker.io)
   for p in "${wanted[@]}"; do is_installed "$p" || missing+=("$p"); done

@@ -2,7 +2,7 @@
 # Start the demo lab hosts and write lab/inventory.yml. A host that is already running is left as
 # it is (its hardening survives), a stopped one is started again.
 #
-#   lab/up.sh          hosts from LAB_HOSTS (default "1:bookworm 2:bookworm 3:trixie")
+#   lab/up.sh          hosts from LAB_HOSTS (default "1:bookworm 2:trixie 3:forky")
 #
 # LAB_PREFIX (default containment-lab) names the hosts and LAB_INVENTORY (default
 # lab/inventory.yml) is the inventory written; tests/compat uses its own of both.
@@ -18,7 +18,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-LAB_HOSTS=${LAB_HOSTS:-"1:bookworm 2:bookworm 3:trixie"}
+LAB_HOSTS=${LAB_HOSTS:-"1:bookworm 2:trixie 3:forky"}
 INVENTORY=${LAB_INVENTORY:-lab/inventory.yml}
 PREFIX=${LAB_PREFIX:-containment-lab}
 READY_WAIT=${LAB_READY_WAIT:-120}
@@ -40,6 +40,14 @@ state() {
 start_host() {
   local name=$1 platform=$2 image="containment-lab:$2" cap args=()
   docker image inspect "$image" >/dev/null 2>&1 || die "image $image missing: run lab/images.sh $platform"
+  # A host left from another layout (LAB_HOSTS changed, or the default did) runs another engine:
+  # replace it, with its /var/lib/docker volume, rather than report the wrong engine.
+  if [ "$(state "$name")" != absent ] \
+      && [ "$(docker container inspect -f '{{index .Config.Labels "containment.lab.platform"}}' "$name")" != "$platform" ]; then
+    say "$name: runs another platform than $platform; replacing it"
+    docker rm -f "$name" >/dev/null
+    docker volume rm "$name-docker" >/dev/null 2>&1 || true
+  fi
   case "$(state "$name")" in
     running)
       say "$name: running (left as it is)"
@@ -80,7 +88,10 @@ wait_ready() {
 names=()
 for entry in $LAB_HOSTS; do
   n=${entry%%:*} platform=${entry#*:}
-  case "$platform" in bookworm|trixie) ;; *) die "LAB_HOSTS entry '$entry': use <n>:bookworm or <n>:trixie" ;; esac
+  case "$platform" in
+    bookworm|trixie|forky) ;;
+    *) die "LAB_HOSTS entry '$entry': use <n>:bookworm, <n>:trixie or <n>:forky" ;;
+  esac
   start_host "$PREFIX-$n" "$platform"
   names+=("$PREFIX-$n")
 done

@@ -264,3 +264,96 @@ def passwd_line(account):
     """The passwd(5) line an account has (or would have), for the diff."""
     return '%s:x:%d:%d::%s:%s\n' % (account['name'], account['uid'], account['gid'],
                                    account['home'], account['shell'])
+
+
+# --- what the collection created, and taking it back (hardening_state: absent) -----------------
+
+# Where remap_account records what it created (state=present) and reads it back (state=absent).
+STATE_PATH = '/var/lib/containment-docker/remap-account.json'
+RANGE_KEYS = ('subuid', 'subgid')
+
+
+def _entry_lines(text):
+    return [line.strip() for line in (text or '').splitlines() if line.strip() and not line.strip().startswith('#')]
+
+
+def created_record(record, user, group, user_created, group_created, before, after, created_files=()):
+    """The state record after a run of state=present, or None when there is nothing to record.
+
+    record: the previous record (dict) or None. before/after: {'subuid': text, 'subgid': text}
+    of the range files before and after the run. Lines the run added are recorded as created by
+    the collection; an account or line that existed before is never recorded. What an earlier run
+    recorded is kept (a later run finds the account existing, but the collection still created it).
+    """
+    old = record if isinstance(record, dict) and record.get('user') == user else {}
+    new = dict(user=user, group=group,
+               user_created=bool(old.get('user_created')) or bool(user_created),
+               group_created=bool(old.get('group_created')) or bool(group_created),
+               created_files=sorted(set(old.get('created_files') or []) | set(created_files or [])))
+    for key in RANGE_KEYS:
+        had = set(_entry_lines(before.get(key)))
+        added = [line for line in _entry_lines(after.get(key)) if line not in had]
+        kept = [line for line in old.get(key) or [] if line in _entry_lines(after.get(key))]
+        new[key] = kept + [line for line in added if line not in kept]
+    if not (new['user_created'] or new['group_created'] or new['subuid'] or new['subgid']):
+        return None
+    return new
+
+
+class RemovalPlan(object):
+    """What state=absent takes back: range lines, the user, the group (each only if created)."""
+
+    def __init__(self):
+        self.files = {}      # key -> dict(before, after, changed, remove_file)
+        self.commands = []   # argv lists in order (userdel, groupdel)
+        self.changes = []
+        self.kept = []       # what is left, and why
+
+    @property
+    def changed(self):
+        return bool(self.commands) or any(f['changed'] for f in self.files.values())
+
+
+def plan_removal(record, users, groups, texts, paths):
+    """Plan taking back what ``record`` says the collection created.
+
+    users/groups: the passwd and group databases (Passwd, Group). texts/paths: {'subuid', 'subgid'}.
+    A range line is removed only when it is still exactly as recorded; the user only when the
+    record says the collection created it (useradd); the group likewise, and only when no other
+    user has it as primary group.
+    """
+    result = RemovalPlan()
+    record = record if isinstance(record, dict) else {}
+    for key in RANGE_KEYS:
+        text = texts.get(key)
+        wanted = set(record.get(key) or [])
+        lines = (text or '').splitlines(True)
+        remaining = [line for line in lines if line.strip() not in wanted]
+        after = ''.join(remaining)
+        changed = text is not None and after != text
+        remove_file = (changed and not after.strip() and paths[key] in (record.get('created_files') or []))
+        result.files[key] = dict(path=paths[key], before=text or '', after=after, changed=changed,
+                                 remove_file=remove_file)
+        for line in lines:
+            if line.strip() in wanted:
+                result.changes.append('%s: removed %s' % (paths[key], line.strip()))
+    user, group = record.get('user'), record.get('group')
+    by_name = dict((u.name, u) for u in users)
+    group_by_name = dict((g.name, g) for g in groups)
+    if user and user in by_name:
+        if record.get('user_created'):
+            result.commands.append(['userdel', user])
+            result.changes.append('user %s: removed (created by the collection)' % user)
+        else:
+            result.kept.append('user %s: kept (it existed before the collection)' % user)
+    if group and group in group_by_name:
+        gid = group_by_name[group].gid
+        others = [u.name for u in users if u.gid == gid and not (u.name == user and record.get('user_created'))]
+        if not record.get('group_created'):
+            result.kept.append('group %s: kept (it existed before the collection)' % group)
+        elif others:
+            result.kept.append('group %s: kept (primary group of %s)' % (group, ', '.join(others)))
+        else:
+            result.commands.append(['groupdel', group])
+            result.changes.append('group %s: removed (created by the collection)' % group)
+    return result

@@ -389,3 +389,25 @@ def preflight(facts, wanted, host):
                            wanted.get("expected_data_root_suffix") or "") if running else []
     return dict(problems=problems, warnings=warnings, remap_switch=switch, restart_owed=restart_owed,
                 engine_missing=missing, config=merged, previous=current)
+
+
+def container_escapes(item):
+    """What of the host one running container (an entry of `docker inspect`) shares or disables.
+
+    Returns the subset of ('privileged', 'host_pid', 'host_network', 'host_ipc', 'host_userns',
+    'seccomp_unconfined') it uses, in that order: ``--privileged``, ``--pid=host``,
+    ``--network=host``, ``--ipc=host``, ``--userns=host`` and ``--security-opt seccomp=unconfined``
+    (HostConfig.SecurityOpt holds ``seccomp=unconfined``, older CLIs ``seccomp:unconfined``).
+    """
+    host_config = (item or {}).get("HostConfig") or {}
+    found = []
+    if host_config.get("Privileged"):
+        found.append("privileged")
+    for key, label in (("PidMode", "host_pid"), ("NetworkMode", "host_network"), ("IpcMode", "host_ipc"),
+                       ("UsernsMode", "host_userns")):
+        if (host_config.get(key) or "") == "host":
+            found.append(label)
+    if any(re.sub(r"\s", "", o) in ("seccomp=unconfined", "seccomp:unconfined")
+           for o in host_config.get("SecurityOpt") or []):
+        found.append("seccomp_unconfined")
+    return found

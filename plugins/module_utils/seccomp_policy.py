@@ -33,6 +33,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import re
 
 from ansible_collections.containment.docker.plugins.module_utils.engine_version import (
@@ -764,4 +765,113 @@ def plan(policy, engine_version="", dockerd_version="", profile_path=DEFAULT_PRO
     except SeccompPolicyError as exc:
         return _failed(result, host, profile_path, [str(exc)])
     result.update(render_for=support["render_for"], effective_path=profile_path, profile=profile)
+    return result
+
+
+# --- what a profile allows, and how two profiles differ (review command, audit) ----------------
+
+ALLOW_ACTIONS = ("SCMP_ACT_ALLOW", "SCMP_ACT_LOG")
+
+
+def syscall_states(profile):
+    """{name: 'allow' | 'conditional' | 'deny'} for every syscall a profile names.
+
+    'allow': an allow rule without args, includes or excludes names it; 'conditional': only allow
+    rules with a condition (args, caps, arches, minKernel) name it; 'deny': only rules with another
+    action name it. A name no rule names gets the profile's defaultAction, which is left out.
+    """
+    states = {}
+    rank = {"deny": 0, "conditional": 1, "allow": 2}
+    for rule in (profile or {}).get("syscalls") or []:
+        if not isinstance(rule, dict):
+            continue
+        names = list(rule.get("names") or []) + ([rule["name"]] if rule.get("name") else [])
+        if rule.get("action") in ALLOW_ACTIONS:
+            conditional = bool(rule.get("args") or rule.get("includes") or rule.get("excludes"))
+            state = "conditional" if conditional else "allow"
+        else:
+            state = "deny"
+        for name in names:
+            if name not in states or rank[state] > rank[states[name]]:
+                states[name] = state
+    return states
+
+
+def profile_diff(base, other):
+    """How ``other`` differs from ``base`` (two profile dicts), as syscall names.
+
+    added: allowed (at all) by other, not by base; removed: allowed (at all) by base, not by
+    other; conditional: allowed by both, but unconditionally by one and only under a condition by
+    the other ('name: allow -> conditional'). identical: the two are equal as JSON data.
+    """
+    before, after = syscall_states(base), syscall_states(other)
+
+    def allowed(states, name):
+        return states.get(name) in ("allow", "conditional")
+
+    names = sorted(set(before) | set(after))
+    added = [n for n in names if allowed(after, n) and not allowed(before, n)]
+    removed = [n for n in names if allowed(before, n) and not allowed(after, n)]
+    conditional = ["%s: %s -> %s" % (n, before[n], after[n]) for n in names
+                   if allowed(before, n) and allowed(after, n) and before[n] != after[n]]
+    result = dict(added=added, removed=removed, conditional=conditional, identical=base == other)
+    if (base or {}).get("defaultAction") != (other or {}).get("defaultAction"):
+        result["default_action"] = "%s -> %s" % ((base or {}).get("defaultAction"),
+                                                  (other or {}).get("defaultAction"))
+    return result
+
+
+def describe_diff(diff):
+    """One line for people: 'added: a, b; removed: c; conditional: d: allow -> conditional'."""
+    parts = []
+    for key in ("added", "removed", "conditional"):
+        if diff.get(key):
+            parts.append("%s: %s" % (key, ", ".join(diff[key])))
+    if diff.get("default_action"):
+        parts.append("defaultAction: %s" % diff["default_action"])
+    if not parts:
+        parts.append("same syscalls" if not diff.get("identical") else "identical")
+        if not diff.get("identical"):
+            parts[-1] += " (rules differ in their conditions or errno)"
+    return "; ".join(parts)
+
+
+def review(policy, engine_version="", dockerd_version="", profile_path=DEFAULT_PROFILE_PATH,
+           denied=(), allowed=(), errno=ERRNO_EPERM, unknown_engine="newest", host=None,
+           source=None, deployed=None):
+    """The profile the seccomp role would deploy with these variables, and its differences.
+
+    Runs ``plan`` (same arguments, same error text) and adds: ``default``: the engine-exact
+    default of the release the profile is rendered for; ``vs_default``: profile_diff(default,
+    profile) ({added, removed, conditional, identical}); ``summary``: one line for people. With
+    ``deployed`` (a profile dict read from a host, or the text of one): ``deployed_matches`` (bool),
+    ``deployed_vs_rendered`` and ``deployed_vs_default`` (profile_diff of it against the rendered
+    profile and the default). Never raises for operator input; errors go to ``error``.
+    """
+    result = plan(policy, engine_version, dockerd_version, profile_path, denied, allowed, errno,
+                  unknown_engine, host, source)
+    result.update(default=None, vs_default=None, summary="")
+    if result["error"]:
+        result["summary"] = result["error"]
+    elif result["profile"] is None:
+        result["summary"] = "no profile file: daemon.json gets seccomp-profile %r (engine %s)" % (
+            result["effective_path"], result["engine"])
+    else:
+        default = render_profile(policy, result["render_for"], source=source)
+        result["default"] = default
+        result["vs_default"] = profile_diff(default, result["profile"])
+        result["summary"] = "engine %s (default of %s) -> %s: %s" % (
+            result["engine"], result["render_for"], result["effective_path"],
+            describe_diff(result["vs_default"]))
+    if deployed is not None:
+        if isinstance(deployed, str):
+            try:
+                deployed = json.loads(deployed)
+            except ValueError:
+                deployed = {"unreadable": deployed[:80]}
+        result["deployed_matches"] = result["profile"] is not None and deployed == result["profile"]
+        result["deployed_vs_rendered"] = (profile_diff(result["profile"], deployed)
+                                          if result["profile"] is not None else None)
+        result["deployed_vs_default"] = (profile_diff(result["default"], deployed)
+                                         if result["default"] is not None else None)
     return result

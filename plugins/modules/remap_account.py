@@ -129,6 +129,21 @@ options:
       dockerd refuses the whole file then ("Format not correct"). Off, only a warning.
     type: bool
     default: true
+  state:
+    description:
+      - V(present) ensures the account and its ranges, and records in O(state_path) what this module
+        created (the user, the group, range lines it added; never what existed before).
+      - V(absent) takes back only what O(state_path) records - the range lines still exactly as recorded,
+        the user and the group the module created (a group still primary group of another user stays) -
+        then removes the record. Without a record it changes nothing. Run it only once dockerd no longer
+        uses the account (the hardening role's C(hardening_state=absent) does so after the restart).
+    type: str
+    choices: [present, absent]
+    default: present
+  state_path:
+    description: The record of what the module created (JSON, root only).
+    type: path
+    default: /var/lib/containment-docker/remap-account.json
 notes:
   - "Fails, changing nothing, when: the user or group name is empty, all digits or not portable; the user
     exists with UID 0, or with a UID at or above C(UID_MIN) and O(allow_login_account=false); no free
@@ -266,6 +281,15 @@ backup_files:
   returned: success
   type: dict
   sample: {"/etc/subuid": "/etc/subuid.12345.2024-05-01@10:00:00~"}
+removed:
+  description: With O(state=absent) - what was (or would be) taken back, and what was kept and why.
+  returned: state=absent
+  type: list
+  elements: str
+record:
+  description: What O(state_path) records after the run (null when nothing was created).
+  returned: success
+  type: dict
 created_files:
   description: Range files the run created (did not exist before); empty in check mode.
   returned: success
@@ -275,6 +299,7 @@ created_files:
 '''
 
 import grp
+import json
 import os
 import pwd
 import socket
@@ -286,9 +311,11 @@ from ansible_collections.containment.docker.plugins.module_utils.accounts import
     AccountError,
     Group,
     Passwd,
+    created_record,
     parse_login_defs,
     passwd_line,
     plan_account,
+    plan_removal,
 )
 from ansible_collections.containment.docker.plugins.module_utils.fileio import WriteError, write_atomic
 from ansible_collections.containment.docker.plugins.module_utils.subid import (
@@ -342,6 +369,80 @@ def write_file(module, path, text, created, backup):
                         owner=owner, group=group, backup=backup and not created)
 
 
+def read_record(module, host, path):
+    text = read_text(module, host, path)
+    if text is None:
+        return None
+    try:
+        record = json.loads(text)
+    except ValueError as exc:
+        module.fail_json(msg='%s: %s is not JSON (%s); it records what the collection created. Fix or remove it '
+                             'by hand. Nothing was changed.' % (host, path, to_native(exc)))
+    return record if isinstance(record, dict) else None
+
+
+def write_record(module, host, path, record):
+    try:
+        directory = os.path.dirname(path)
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o755)
+        write_atomic(module, path, to_bytes(json.dumps(record, indent=2, sort_keys=True) + '\n'), mode=0o600)
+    except (OSError, WriteError) as exc:
+        module.fail_json(msg='%s: the account and ranges are in place, but the record %s could not be written: %s. '
+                             'Run again.' % (host, path, to_native(exc)))
+
+
+def remove(module, host):
+    """state=absent: take back what the record says the collection created, then drop the record."""
+    params = module.params
+    record = read_record(module, host, params['state_path'])
+    paths = dict(subuid=params['subuid_path'], subgid=params['subgid_path'])
+    if record is None:
+        module.exit_json(changed=False, removed=['nothing recorded in %s: the collection created nothing here '
+                                                 '(or it was hardened before 1.2.0); nothing is removed'
+                                                 % params['state_path']], record=None)
+    users, groups = read_databases(module, host)
+    texts = dict((key, read_text(module, host, paths[key])) for key in KEYS)
+    removal = plan_removal(record, users, groups, texts, paths)
+    done = []
+    if not module.check_mode:
+        for key in KEYS:
+            entry = removal.files[key]
+            if not entry['changed']:
+                continue
+            try:
+                if entry['remove_file']:
+                    os.unlink(entry['path'])
+                elif not entry['after'].strip():
+                    with open(entry['path'], 'w'):
+                        pass
+                else:
+                    write_file(module, entry['path'], entry['after'], False, True)
+            except (OSError, WriteError) as exc:
+                module.fail_json(msg='%s: cannot write %s: %s. Done before it: %s.'
+                                 % (host, entry['path'], to_native(exc), '; '.join(done) or 'nothing'))
+            done.append(entry['path'])
+        for argv in removal.commands:
+            if argv[0] == 'groupdel':
+                try:
+                    grp.getgrnam(argv[-1])
+                except KeyError:
+                    continue  # userdel took the user's own group along (USERGROUPS_ENAB)
+            run(module, host, argv, done)
+            done.append(' '.join(argv))
+        try:
+            os.unlink(params['state_path'])
+        except FileNotFoundError:
+            pass
+    output = dict(changed=True, removed=removal.changes + removal.kept, record=None)
+    if module._diff:
+        output['diff'] = [dict(before_header=entry['path'], after_header=entry['path'], before=entry['before'],
+                               after=entry['after']) for entry in removal.files.values()] + [
+            dict(before_header=params['state_path'], after_header=params['state_path'] + ' (absent)',
+                 before=json.dumps(record, indent=2, sort_keys=True) + '\n', after='')]
+    module.exit_json(**output)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -360,12 +461,16 @@ def main():
             backup=dict(type='bool', default=True),
             login_defs_path=dict(type='path', default='/etc/login.defs'),
             fail_on_unparsable=dict(type='bool', default=True),
+            state=dict(type='str', choices=['present', 'absent'], default='present'),
+            state_path=dict(type='path', default='/var/lib/containment-docker/remap-account.json'),
         ),
         supports_check_mode=True,
     )
     params = module.params
     host = socket.gethostname()
     name, group = params['user'], params['group']
+    if params['state'] == 'absent':
+        remove(module, host)
 
     # 1. Gather everything in one go.
     login_defs, defs_warnings = parse_login_defs(read_text(module, host, params['login_defs_path']),
@@ -437,7 +542,17 @@ def main():
             if entry['created']:
                 created_files.append(entry['path'])
 
+    record = read_record(module, host, params['state_path'])
+    if not module.check_mode and (account_plan.changed or ranges.changed):
+        new_record = created_record(record, name, group, account_plan.create_user, account_plan.create_group,
+                                    dict((key, files[key]['before']) for key in KEYS),
+                                    dict((key, files[key]['after']) for key in KEYS), created_files)
+        if new_record is not None and new_record != record:
+            write_record(module, host, params['state_path'], new_record)
+            record = new_record
+
     output = dict(
+        record=record,
         changed=account_plan.changed or ranges.changed,
         account=account,
         group_created=account_plan.create_group,

@@ -26,6 +26,25 @@ from expected import (
 )
 
 
+# Counts of the syscall probe (test_syscall_probe.py): (host, engine, comparison, numbers compared,
+# equal, differing), printed at the end of the run.
+PROBE_SUMMARY: list[tuple[str, str, str, int, int, int]] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if PROBE_SUMMARY:
+        terminalreporter.section("syscall probe (host, engine, comparison: numbers, equal, differing)")
+        for host, engine, comparison, compared, equal, differing in sorted(PROBE_SUMMARY):
+            terminalreporter.write_line(
+                f"{host:28} {engine:14} {comparison:44} {compared} numbers: {equal} equal, {differing} differing"
+            )
+
+
+@pytest.fixture(scope="session")
+def probe_summary():
+    return PROBE_SUMMARY
+
+
 @dataclasses.dataclass(frozen=True)
 class RunningProbe:
     """A probe container left running (`sleep`) on a host's engine."""

@@ -24,6 +24,7 @@ def run_module(tmp_path, check=False, diff=False, login_defs='UID_MIN 1000\nGID_
     args.setdefault('subuid_path', str(tmp_path / 'subuid'))
     args.setdefault('subgid_path', str(tmp_path / 'subgid'))
     args.setdefault('login_defs_path', str(defs))
+    args.setdefault('state_path', str(tmp_path / 'state' / 'remap-account.json'))
     return run_module_file('remap_account', tmp_path, check=check, diff=diff, **args)
 
 
@@ -136,3 +137,29 @@ def test_unreadable_foreign_line_fails_by_default(tmp_path):
     assert out.get('failed') is True and 'Format not correct' in out['msg']
     assert read(tmp_path / 'subuid') == b'bob:1000\n'
     assert 'warnings' not in out or json.dumps(out['warnings'])
+
+
+def test_record_names_only_what_the_run_added_and_absent_takes_back_only_that(tmp_path):
+    """The record keeps the lines this run added (never other owners' lines, never an existing
+    account); state=absent removes exactly those, keeps the rest byte for byte, drops the record."""
+    require('daemon')
+    (tmp_path / 'subuid').write_text('alice:100000:65536\n')
+    (tmp_path / 'subgid').write_text('alice:100000:65536\n')
+    out = run_module(tmp_path)
+    record = json.loads((tmp_path / 'state' / 'remap-account.json').read_text())
+    assert out['record'] == record
+    assert record['user_created'] is False and record['group_created'] is False
+    assert record['subuid'] == record['subgid'] == ['daemon:165536:65536']
+    again = run_module(tmp_path)
+    assert again['changed'] is False and again['record'] == record
+    check = run_module(tmp_path, check=True, diff=True, state='absent')
+    assert check['changed'] is True and (tmp_path / 'state' / 'remap-account.json').exists()
+    assert read(tmp_path / 'subuid') == b'alice:100000:65536\ndaemon:165536:65536\n'
+    gone = run_module(tmp_path, state='absent')
+    assert gone['changed'] is True
+    assert 'user daemon: kept (it existed before the collection)' in gone['removed']
+    assert read(tmp_path / 'subuid') == read(tmp_path / 'subgid') == b'alice:100000:65536\n'
+    assert not (tmp_path / 'state' / 'remap-account.json').exists()
+    assert pwd.getpwnam('daemon')
+    nothing = run_module(tmp_path, state='absent')
+    assert nothing['changed'] is False and 'nothing recorded' in nothing['removed'][0]
