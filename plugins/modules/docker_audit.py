@@ -34,6 +34,7 @@ description:
 author:
   - containment.docker contributors
 extends_documentation_fragment:
+  - containment.docker.subid
   - containment.docker.dockerd
 options:
   userns_remap:
@@ -50,14 +51,6 @@ options:
       profile checks V(n/a).
     type: str
     default: /etc/docker/seccomp/containment.json
-  subuid_path:
-    description: Path of the subordinate UID file.
-    type: path
-    default: /etc/subuid
-  subgid_path:
-    description: Path of the subordinate GID file.
-    type: path
-    default: /etc/subgid
 attributes:
   check_mode:
     support: full

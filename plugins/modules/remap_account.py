@@ -55,6 +55,8 @@ attributes:
   platform:
     platforms: posix
     description: Linux with shadow-utils (C(groupadd), C(useradd)); tested on Debian bookworm and trixie.
+extends_documentation_fragment:
+  - containment.docker.subid
 options:
   user:
     description:
@@ -106,14 +108,6 @@ options:
         description: Number of IDs in this range (at least 1).
         type: int
         required: true
-  subuid_path:
-    description: Path of the subordinate UID file.
-    type: path
-    default: /etc/subuid
-  subgid_path:
-    description: Path of the subordinate GID file.
-    type: path
-    default: /etc/subgid
   backup:
     description: Keep a timestamped copy of each existing range file before it is changed (RV(backup_files)).
     type: bool

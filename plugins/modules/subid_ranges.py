@@ -70,6 +70,8 @@ attributes:
     description: Returns before and after for both files, one diff entry per file.
   platform:
     platforms: posix
+extends_documentation_fragment:
+  - containment.docker.subid
 options:
   name:
     description:
@@ -124,14 +126,6 @@ options:
         description: Number of IDs in this range (at least 1).
         type: int
         required: true
-  subuid_path:
-    description: Path of the subordinate UID file.
-    type: path
-    default: /etc/subuid
-  subgid_path:
-    description: Path of the subordinate GID file.
-    type: path
-    default: /etc/subgid
   backup:
     description:
       - Keep a timestamped copy of each existing file before it is changed. The paths come back in
