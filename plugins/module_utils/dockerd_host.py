@@ -41,8 +41,11 @@ __metaclass__ = type
 import re
 import shlex
 
+from ansible_collections.containment.docker.plugins.module_utils import image_store
+
 from ansible_collections.containment.docker.plugins.module_utils.daemon_config import (
     DaemonConfigError,
+    flags_to_keys,
     find_flag_conflicts,
     find_removed_keys,
     merge_config,
@@ -308,30 +311,113 @@ def plan_daemon_config(text, path, settings, remove, command_lines, engine_versi
     return current, merged, problems
 
 
-def hidden_data_problem(info, volumes, host):
-    """The message when turning remap on would hide what the engine holds, else ''."""
+DEFAULT_DATA_ROOT = "/var/lib/docker"
+
+
+def data_root_switch(info, config, command_lines, resolve=None):
+    """The sentence saying how daemon.json moves dockerd to another data root, else ''.
+
+    ``info``: ``docker info`` of the live engine. ``config``: the merged daemon.json.
+    ``command_lines``: [(source, command line)]. The live data root is ``DockerRootDir`` without
+    the ``<uid>.<gid>`` part remapping adds. A ``--data-root`` (or ``-g``) flag keeps its value
+    across the restart, so it never counts as a switch; otherwise the next start uses ``data-root``
+    (``graph`` before 23.0) of daemon.json, or dockerd's default /var/lib/docker.
+    ``resolve``: a function giving a path's real path on the host (the module passes
+    ``os.path.realpath``): dockerd reports its data root with symlinks resolved (moby
+    daemon/daemon.go, ReadSymlinkedDirectory), so a /var/lib/docker that is a symlink to /srv/docker
+    runs as /srv/docker and is no switch.
+    """
+    live = (info or {}).get("DockerRootDir") or ""
+    if not live:
+        return ""
+    live = live.rstrip("/") or "/"
+    if remap_active(info):
+        live = live.rsplit("/", 1)[0] or "/"
+    for _source, command in command_lines:
+        if "data-root" in flags_to_keys(command) or "graph" in flags_to_keys(command):
+            return ""
+    key = "data-root" if config.get("data-root") else ("graph" if config.get("graph") else "")
+    wanted = str(config.get(key) or DEFAULT_DATA_ROOT).rstrip("/") or "/"
+    if resolve is not None:
+        wanted = resolve(wanted).rstrip("/") or "/"
+    if wanted == live:
+        return ""
+    if key:
+        return "daemon.json sets %s to %s (the engine runs on %s)" % (key, wanted, live)
+    return "daemon.json no longer sets data-root, so dockerd goes back to %s (it runs on %s)" % (wanted, live)
+
+
+def hidden_data_problem(info, volumes, host, remap_switch=True, store=None, root_switch=""):
+    """The message when the restart would hide what the engine holds, else ''.
+
+    ``remap_switch``: remapping turned on or moved; ``root_switch``: the sentence of
+    ``data_root_switch`` (a new data root hides images, containers and volumes). ``store``: the
+    decision of ``image_store.plan``; a switch of image store hides images and containers
+    (volumes stay under the data root).
+    """
+    store = store or {}
+    store_switch = bool(store.get("switch"))
+    new_root = bool(remap_switch or root_switch)
+    if not new_root and not store_switch:
+        return ""
     images = int(info.get("Images") or 0)
     containers = int(info.get("Containers") or 0)
+    volumes = volumes if new_root else 0
     if images + containers + volumes == 0:
         return ""
+    causes = []
+    if remap_switch:
+        causes.append("turning on userns-remap gives dockerd a new data root")
+    if root_switch:
+        causes.append(root_switch)
+    if store_switch:
+        causes.append(image_store.describe_switch(store))
+    hidden = "%d image(s), %d container(s)" % (images, containers)
+    hidden += " and %d volume(s)" % volumes if new_root else " (volumes stay)"
     return (
-        "%s: turning on userns-remap gives dockerd a new data root, so %d image(s), %d container(s) "
-        "and %d volume(s) under %s will no longer be visible (they are kept, not deleted; turning "
-        "remap off shows them again). Stop running containers first, then set "
-        "daemon_acknowledge_hidden_data=true to go on."
-        % (host, images, containers, volumes, info.get("DockerRootDir") or "the data root"))
+        "%s: %s, so %s %s will no longer be visible (they are kept, not deleted; going back shows "
+        "them again). Stop running containers first, then set daemon_acknowledge_hidden_data=true "
+        "to go on."
+        % (host, "; and ".join(causes), hidden,
+           "under %s" % (info.get("DockerRootDir") or "the data root") if new_root
+           else "in %s" % image_store.STORE_WORDS[store["now"]]))
 
 
-def preflight(facts, wanted, host):
+def image_store_problems(store, path, host, allow_containerd_store_with_remap):
+    """Sentences for what ``image_store.plan`` found that stops the run."""
+    fix = ("Set it to false (daemon_extra_settings: {features: {...}}, the whole features object) or "
+           "delete it (daemon_remove_settings: [features]); the images of the containerd image store "
+           "are then hidden and counted by this check. Or keep userns-remap off on this host "
+           "(hardening_userns_remap_enabled: false).")
+    problems = ["%s: %s: %s. Nothing was written." % (host, path, p) for p in store["problems"]]
+    for sentence in store["refused"]:
+        problems.append("%s: %s %s; dockerd would not come back from the restart. %s"
+                        % (host, path, sentence, fix if image_store.FEATURE in sentence else
+                           "Remove storage-driver from %s (daemon_remove_settings: [storage-driver]) or "
+                           "name a graph driver (overlay2)." % path))
+    if store["buildkit_broken"] and not allow_containerd_store_with_remap:
+        problems.append(
+            "%s: %s sets features.%s=true and userns-remap: dockerd runs the containerd image store "
+            "under remapping, where BuildKit builds (docker build) fail (moby issue 47377), and "
+            "engine 29.0 and later refuse to start with both. %s To keep both anyway, set "
+            "daemon_allow_containerd_store_with_remap=true."
+            % (host, path, image_store.FEATURE, fix))
+    return problems
+
+
+def preflight(facts, wanted, host, resolve=None):
     """Decide, from gathered facts and what the run wants, whether the run may go on.
 
     ``facts``: the dict ``dockerd_probe.gather`` returns. ``wanted``: dict with config_path,
     settings (the keys to set, collection's own included), remove, userns_remap, seccomp_profile,
     expected_data_root_suffix, acknowledge_hidden_data, allow_host_namespace_containers,
-    seccomp_problems (list, from the seccomp check, already formatted).
+    allow_containerd_store_with_remap, seccomp_problems (list, from the seccomp check, already
+    formatted).
 
     Returns dict(problems=[...], warnings=[...], remap_switch=bool, restart_owed=[...],
-    engine_missing=[...], config=merged, previous=current). Problems are full sentences; the
+    engine_missing=[...], config=merged, previous=current, image_store=dict(now, after, switch)),
+    the image store as ``image_store.plan`` decides it. ``resolve``: see ``data_root_switch``.
+    Problems are full sentences; the
     module fails with all of them at once.
     """
     problems, warnings = [], []
@@ -356,17 +442,21 @@ def preflight(facts, wanted, host):
     problems.extend("%s: %s" % (host, p) if not p.startswith(host + ":") else p for p in config_problems)
     problems.extend(wanted.get("seccomp_problems") or [])
 
+    store = image_store.plan(version, merged, info if running else {}, command_lines)
+    problems.extend(image_store_problems(store, path, host, wanted.get("allow_containerd_store_with_remap")))
+
     switch = False
     if not running:
         warnings.append("%s: dockerd is not running (check mode cannot start it); the checks of the "
                         "live engine (hidden data, containers, live-restore) were skipped." % host)
     else:
         switch = remap_switch(info, wanted.get("userns_remap"), wanted.get("expected_data_root_suffix") or "")
+        root_switch = data_root_switch(info, merged, command_lines, resolve)
+        if (switch or root_switch or store["switch"]) and not wanted.get("acknowledge_hidden_data"):
+            message = hidden_data_problem(info, int(engine.get("volumes") or 0), host, switch, store, root_switch)
+            if message:
+                problems.append(message)
         if switch:
-            if not wanted.get("acknowledge_hidden_data"):
-                message = hidden_data_problem(info, int(engine.get("volumes") or 0), host)
-                if message:
-                    problems.append(message)
             if info.get("LiveRestoreEnabled") and int(info.get("ContainersRunning") or 0) > 0:
                 problems.append(
                     "%s: live-restore is on and %d container(s) are running; after the switch to "
@@ -388,7 +478,8 @@ def preflight(facts, wanted, host):
     missing = engine_shows(info, wanted.get("userns_remap"), wanted.get("seccomp_profile"),
                            wanted.get("expected_data_root_suffix") or "") if running else []
     return dict(problems=problems, warnings=warnings, remap_switch=switch, restart_owed=restart_owed,
-                engine_missing=missing, config=merged, previous=current)
+                engine_missing=missing, config=merged, previous=current,
+                image_store=dict(now=store["now"], after=store["after"], switch=store["switch"]))
 
 
 def container_escapes(item):

@@ -41,6 +41,18 @@ description:
     C(--pid=host) or C(--network=host) and no C(--userns=host) stop it unless
     O(allow_host_namespace_containers); with C(live-restore) on, running containers stop it (they
     would run on as real root, unmanaged).
+  - B(A moved data root.) When the merged daemon.json moves dockerd to another data root
+    (C(data-root), or C(graph) before 23.0, differing from the live C(DockerRootDir) without the
+    remap part, symlinks resolved, and no C(--data-root) flag), the images, containers and volumes
+    of the old one would be hidden, and the run stops unless O(acknowledge_hidden_data).
+  - B(The image store.) The store the engine uses now (graph driver or containerd image store,
+    from C(docker info)) and the one it will use after the restart (from the engine version, the
+    merged C(features.containerd-snapshotter), C(storage-driver) and C(userns-remap); see the
+    C(image_store) module utils for the moby sources). A switch hides the images and containers of
+    the store left behind and stops the run unless O(acknowledge_hidden_data), as a data-root
+    switch does. C(features.containerd-snapshotter=true) with C(userns-remap) fails before any
+    write on engines 29.0 and later (dockerd refuses to start with both) and, unless
+    O(allow_containerd_store_with_remap), on 24.0 to 28.x (BuildKit builds fail, moby issue 47377).
   - When dockerd does not run (only in check mode, where it cannot be started first), the checks
     of the live engine are skipped with a warning.
 author:
@@ -81,6 +93,14 @@ options:
     default: false
   allow_host_namespace_containers:
     description: Go on although running containers need the host's user namespace.
+    type: bool
+    default: false
+  allow_containerd_store_with_remap:
+    description:
+      - Go on although the merged daemon.json turns the containerd image store
+        (C(features.containerd-snapshotter=true)) and C(userns-remap) on together on an engine
+        24.0 to 28.x, where BuildKit builds fail. Engines 29.0 and later refuse to start with both;
+        this option does not change that check.
     type: bool
     default: false
   restart_timeout:
@@ -128,6 +148,13 @@ remap_switch:
   description: Whether this run moves dockerd to another data root (remap turned on or moved).
   returned: always
   type: bool
+image_store:
+  description:
+    - The image store the engine uses now and after the restart (C(graph-driver), C(containerd),
+      or null when unknown, e.g. dockerd not running), and whether that is a switch.
+  returned: always
+  type: dict
+  sample: {"now": "graph-driver", "after": "containerd", "switch": true}
 restart_owed:
   description: Files dockerd reads at start that are newer than the running dockerd.
   returned: always
@@ -194,6 +221,7 @@ def main():
             watched=dict(type="list", elements="path", default=[]),
             acknowledge_hidden_data=dict(type="bool", default=False),
             allow_host_namespace_containers=dict(type="bool", default=False),
+            allow_containerd_store_with_remap=dict(type="bool", default=False),
             restart_timeout=dict(type="int", default=60),
             host=dict(type="str", default=""),
         ),
@@ -212,7 +240,7 @@ def main():
 
     wanted = dict(params)
     wanted["seccomp_problems"] = []
-    decision = preflight(facts, wanted, host)
+    decision = preflight(facts, wanted, host, resolve=os.path.realpath)
     if "seccomp-profile" in decision["config"]:
         managed = params["seccomp_profile_managed"] and decision["config"]["seccomp-profile"] == params["seccomp_profile"]
         if not managed:
@@ -229,6 +257,7 @@ def main():
         engine_version=format_engine_version(facts["engine_version"]) if facts["engine_version"] else "",
         running=bool(facts["engine"]["answers"]),
         remap_switch=decision["remap_switch"],
+        image_store=decision["image_store"],
         restart_owed=decision["restart_owed"],
         engine_missing=decision["engine_missing"],
         restart_due=bool(decision["restart_owed"] or decision["engine_missing"]),
