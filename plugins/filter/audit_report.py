@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: containment.docker contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 
 from __future__ import absolute_import, division, print_function
 
@@ -19,10 +20,8 @@ description:
     removed) and returns the host's report (C(module_utils/audit.py), C(host_report)).
   - A failed or missing result (unreachable host, a probe that failed) becomes one failing check
     C(audit_probe) with the error, so the fleet report never silently drops a host.
-  - The same file provides C(audit_fleet) (list of host reports, with C(hosts) and C(results) for
-    hosts that have none, to the fleet report),
-    C(audit_junit) (fleet report to JUnit XML, one testsuite per host, one testcase per check, a
-    failed check a failure, n/a skipped) and C(audit_table) (fleet report to the summary lines).
+  - C(containment.docker.audit_fleet) combines the host reports into the fleet report, which
+    C(containment.docker.audit_junit) and C(containment.docker.audit_table) render.
 options:
   _input:
     description: The registered result of M(containment.docker.docker_audit) (or null).
@@ -55,44 +54,15 @@ _value:
   type: dict
 """
 
-from ansible_collections.containment.docker.plugins.module_utils.audit import (
-    fleet_report,
-    host_report,
-    junit_xml,
-    summary_table,
-)
+from ansible_collections.containment.docker.plugins.module_utils.audit import host_report
 
 
 def audit_report(result, review=None, host="", profile_path=""):
     return host_report(result if isinstance(result, dict) else None, review, host, profile_path or "")
 
 
-def audit_fleet(reports, hosts=None, results=None, generated=""):
-    """Host reports (None where a host has none: its result, failed or missing, becomes one)."""
-    reports, hosts = list(reports), list(hosts or [])
-    results = list(results or [None] * len(reports))
-    fixed = []
-    for index, report in enumerate(reports):
-        if isinstance(report, dict):
-            fixed.append(report)
-        else:
-            result = results[index] if index < len(results) else None
-            fixed.append(host_report(result if isinstance(result, dict) else None, None,
-                                     hosts[index] if index < len(hosts) else "?"))
-    return fleet_report(fixed, generated)
-
-
-def audit_junit(fleet):
-    return junit_xml(fleet)
-
-
-def audit_table(fleet, width=100):
-    return summary_table(fleet, width)
-
-
 class FilterModule(object):
-    """containment.docker audit reports."""
+    """containment.docker audit: one host's report."""
 
     def filters(self):
-        return {"audit_report": audit_report, "audit_fleet": audit_fleet, "audit_junit": audit_junit,
-                "audit_table": audit_table}
+        return {"audit_report": audit_report}

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
-# Copyright: containment.docker maintainers
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright: containment.docker contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Pure parsing and planning for the userns-remap account (nothing here touches the host).
 
 Callers pass /etc/login.defs as text and the passwd and group databases as data (lists of
@@ -263,7 +264,7 @@ def plan_account(users, groups, user, group, login_defs, allow_login_account=Fal
 def passwd_line(account):
     """The passwd(5) line an account has (or would have), for the diff."""
     return '%s:x:%d:%d::%s:%s\n' % (account['name'], account['uid'], account['gid'],
-                                   account['home'], account['shell'])
+                                    account['home'], account['shell'])
 
 
 # --- what the collection created, and taking it back (hardening_state: absent) -----------------

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: containment.docker contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """The audit's checks, as pure functions over what a Docker host shows.
 
 ``docker_audit`` (module) gathers the host with ``dockerd_probe.gather`` and a few extra reads

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: containment.docker contributors
-# Apache License 2.0 (see galaxy.yml)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Pure helpers for /etc/docker/daemon.json: parse, merge, and find conflicts.
 
 Nothing here touches the host; the daemon_json module wires these to AnsibleModule.

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: containment.docker contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """The one parser for Docker engine versions in this collection.
 
 Accepts what operators and dockerd write: ``"20.10"``, ``"26.1.5"``, ``"26.1.5+dfsg1"``,

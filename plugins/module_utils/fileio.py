@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: containment.docker contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """The one atomic writer of this collection (daemon.json, /etc/subuid, /etc/subgid, the profile).
 
 ``write_atomic`` writes the new bytes to a temporary file in the target's directory, fsyncs it,

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: containment.docker contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Which image store dockerd uses now and which it will use after the restart: the graph-driver
 store (``overlay2`` and friends under the data root) or the containerd image store (containerd's
 snapshotters, feature ``containerd-snapshotter``). Pure functions; tested as tables in
@@ -169,7 +170,7 @@ def plan(engine_version, config, info, command_lines=()):
             result["reasons"].append("daemon.json sets features.%s=true" % FEATURE)
         elif now == CONTAINERD:
             result["reasons"].append("daemon.json %s" % ("sets features.%s=false" % FEATURE if feature is False
-                                                          else "no longer sets features.%s=true" % FEATURE))
+                                                         else "no longer sets features.%s=true" % FEATURE))
         result["buildkit_broken"] = bool(feature and remap)
     elif remap:
         if feature:

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: containment.docker contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Check a seccomp profile dockerd would be pointed at, before daemon.json or a restart uses it.
 
 Pure functions: they take the ``seccomp-profile`` value, the file's text (through a ``read``

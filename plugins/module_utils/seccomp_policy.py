@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
-# Copyright: containment.docker maintainers
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright: containment.docker contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Pure helpers that turn the collection's seccomp policy data into a dockerd profile.
 
 The policy data lives in ``files/seccomp/default-policy.yml`` (schema 1, documented in the file).
@@ -817,7 +818,7 @@ def profile_diff(base, other):
     result = dict(added=added, removed=removed, conditional=conditional, identical=base == other)
     if (base or {}).get("defaultAction") != (other or {}).get("defaultAction"):
         result["default_action"] = "%s -> %s" % ((base or {}).get("defaultAction"),
-                                                  (other or {}).get("defaultAction"))
+                                                 (other or {}).get("defaultAction"))
     return result
 
 

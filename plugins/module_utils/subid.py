@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
-# Copyright: containment.docker maintainers
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright: containment.docker contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Pure parsing and planning for /etc/subuid and /etc/subgid (shadow-utils subuid(5), subgid(5)).
 
 Nothing in here touches the file system: callers pass the file contents in and get the new
@@ -317,7 +318,7 @@ def find_free_block(start, count, occupied):
         ends = [end for (s, end) in occupied if _overlaps(candidate, candidate + count, s, end)]
         if not ends:
             return candidate
-        following = max(max(ends), candidate + 1)
+        following = max(*ends, candidate + 1)
         candidate = -(-following // count) * count
     return None
 

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: containment.docker contributors
-# Apache License 2.0 (see galaxy.yml)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 
 from __future__ import absolute_import, division, print_function
 
@@ -35,7 +36,7 @@ description:
   - The module never restarts dockerd; the C(containment.docker.daemon) role does that through
     its handler chain and rolls back from RV(backup_file) when the engine does not come back.
 author:
-  - containment.docker contributors
+  - containment.docker contributors (!UNKNOWN)
 options:
   path:
     description: Absolute path of the daemon configuration file.
@@ -111,7 +112,9 @@ attributes:
     support: full
     description: Shows the file before and after, as dockerd will read it.
   platform:
+    support: full
     platforms: posix
+    description: Linux hosts with dockerd; tested on Debian 12 and 13.
 seealso:
   - name: dockerd configuration file reference
     description: Every key daemon.json accepts.

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: containment.docker contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 
 from __future__ import absolute_import, division, print_function
 
@@ -32,7 +33,7 @@ description:
   - "Fails closed: a probe that errors fails the task with the command and its output. The module
     never changes the host and never fails for drift; the playbook decides what drift means."
 author:
-  - containment.docker contributors
+  - containment.docker contributors (!UNKNOWN)
 extends_documentation_fragment:
   - containment.docker.subid
   - containment.docker.dockerd
@@ -57,8 +58,11 @@ attributes:
     description: Read-only; runs the same way in check mode.
   diff_mode:
     support: none
+    description: Read-only; there is nothing to compare.
   platform:
+    support: full
     platforms: posix
+    description: Linux hosts with dockerd, run by systemd; tested on Debian 12 and 13.
 """
 
 EXAMPLES = r"""

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: containment.docker contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 
 from __future__ import absolute_import, division, print_function
 
@@ -25,7 +26,7 @@ description:
     empty list. A unit that is active while the engine does not answer C(docker version) is an
     error; a unit that is not active gives RV(engine.answers=false) and no engine data."
 author:
-  - containment.docker contributors
+  - containment.docker contributors (!UNKNOWN)
 extends_documentation_fragment:
   - containment.docker.dockerd
 attributes:
@@ -34,8 +35,11 @@ attributes:
     description: Read-only; runs the same way in check mode.
   diff_mode:
     support: none
+    description: Read-only; there is nothing to compare.
   platform:
+    support: full
     platforms: posix
+    description: Linux hosts with dockerd, run by systemd; tested on Debian 12 and 13.
 """
 
 EXAMPLES = r"""
@@ -56,9 +60,23 @@ process:
   returned: always
   type: dict
 engine:
-  description: answers (bool), info (docker info), containers (docker inspect of running ones), volumes (count).
+  description: The engine's own view; empty values when the unit is not active.
   returned: always
   type: dict
+  contains:
+    answers:
+      description: Whether the engine answered (false when the unit is not active).
+      type: bool
+    info:
+      description: C(docker info --format '{{json .}}').
+      type: dict
+    containers:
+      description: C(docker inspect) of each running container.
+      type: list
+      elements: dict
+    volumes:
+      description: The number of volumes.
+      type: int
 engine_version:
   description: The engine's version.
   returned: always

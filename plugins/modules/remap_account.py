@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: containment.docker maintainers
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright: containment.docker contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 
 from __future__ import absolute_import, division, print_function
 
@@ -42,7 +43,7 @@ description:
     other owners, orphans, comments and blank lines are kept byte for byte. The range rules
     (preferred and exact mode, relocation, F04 pairs) are those of M(containment.docker.subid_ranges).
 author:
-  - containment.docker maintainers
+  - containment.docker contributors (!UNKNOWN)
 attributes:
   check_mode:
     support: full
@@ -53,6 +54,7 @@ attributes:
     description: Returns before and after of both range files, and of the account's passwd and group
       lines when they are created.
   platform:
+    support: full
     platforms: posix
     description: Linux with shadow-utils (C(groupadd), C(useradd)); tested on Debian bookworm and trixie.
 extends_documentation_fragment:

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: containment.docker contributors
-# Apache License 2.0 (see galaxy.yml)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 
 from __future__ import absolute_import, division, print_function
 
@@ -23,7 +24,7 @@ description:
     unknown.
   - Read-only; never changes the host.
 author:
-  - containment.docker contributors
+  - containment.docker contributors (!UNKNOWN)
 options:
   names:
     description: Syscall names to check, for example the operator's denied and allowed syscalls.
@@ -55,8 +56,11 @@ attributes:
     description: The check is read-only and runs the same in check mode.
   diff_mode:
     support: none
+    description: Read-only; there is nothing to compare.
   platform:
+    support: full
     platforms: linux
+    description: Linux with libseccomp (a missing shared library skips the check with a warning).
 notes:
   - libseccomp learns new syscalls with new releases (Debian 12 ships 2.5.4, Debian 13 2.6.0), so
     a name can be known on one host and unknown on another.

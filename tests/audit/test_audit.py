@@ -86,7 +86,7 @@ def test_audit_is_red_on_drift_naming_host_and_check_then_site_repairs(fleet):
         lab.sh(f"docker rm -f {DRIFT_CONTAINER}")
     repair = fleet.playbook("site.yml")
     assert repair.rc == 0, repair.describe()
-    run, report, _ = fleet.audit("repaired")
+    run, report, _junit = fleet.audit("repaired")
     assert run.rc == 0 and report["drift"] is False, run.stdout[-3000:]
 
 
@@ -118,7 +118,7 @@ def test_undo_shows_the_pre_remap_data_root_and_removes_only_what_the_collection
     again = fleet.playbook("site.yml", "-e", "hardening_state=absent", "-e", "hardening_absent_remove_account=true",
                            "-e", "hardening_absent_remove_profile=true")
     assert again.rc == 0 and all(again.changed(name) == 0 for name in fleet.labs), again.describe()
-    run, report, _ = fleet.audit("undone", "-e", "hardening_state=absent")
+    run, report, _junit = fleet.audit("undone", "-e", "hardening_state=absent")
     assert run.rc == 0 and report["drift"] is False, run.stdout[-3000:]
 
 
@@ -131,7 +131,7 @@ def test_harden_again_then_idempotent(fleet):
         assert lab.info()["DockerRootDir"] == REMAPPED_ROOT
     again = fleet.playbook("site.yml")
     assert again.rc == 0 and all(again.changed(name) == 0 for name in fleet.labs), again.describe()
-    audit, report, _ = fleet.audit("final")
+    audit, report, _junit = fleet.audit("final")
     assert audit.rc == 0 and report["drift"] is False, audit.stdout[-3000:]
 
 

@@ -72,7 +72,7 @@ def containerd_store_turned_on(lab: Lab) -> SimpleNamespace:
     o.containers_after = listing(lab, "docker ps -aq")
     o.volumes_after = listing(lab, "docker volume ls -q")
     o.graph_store_kept = lab.sh(
-        f"grep -q {PROBE_IMAGE.split(':')[0]} {DATA_ROOT}/image/overlay2/repositories.json "
+        f"grep -q {PROBE_IMAGE.split(':', maxsplit=1)[0]} {DATA_ROOT}/image/overlay2/repositories.json "
         f"&& ls {DATA_ROOT}/containers | grep -q .", check=False).returncode == 0
     o.rerun = lab.site(extra_vars={ALLOW: True, ACK: True})
     return o

@@ -41,6 +41,7 @@ EPERM, ENOSYS = 1, 38
 # personality(0): ok), so the errno seen can only come from the deny rule.
 ERRNO_DENIED = ("chroot", "personality")
 
+
 def _render(engine_version: str, denied=(), errno=EPERM) -> dict:
     """The collection's own rendering (the filter the seccomp role uses), on the controller."""
     collections = str(REPO / "collections")

@@ -79,8 +79,8 @@ def test_merge_refuses_a_key_both_set_and_removed():
 
 @pytest.mark.parametrize("command_line, expected", [
     (DEBIAN_EXECSTART, {"hosts": "-H", "containerd": "--containerd"}),
-    ("/usr/bin/dockerd --userns-remap=default --label a=b --label c=d", {"userns-remap": "--userns-remap",
-                                                                          "labels": "--label"}),
+    ("/usr/bin/dockerd --userns-remap=default --label a=b --label c=d",
+     {"userns-remap": "--userns-remap", "labels": "--label"}),
     ("dockerd --host unix:///run/docker.sock --log-opt max-size=1m", {"hosts": "--host", "log-opts": "--log-opt"}),
     ("", {}),
 ])
@@ -191,7 +191,7 @@ def test_parse_engine_version(text, version):
 ])
 def test_removed_keys_by_engine_version(config, version, keys):
     from plugins.module_utils.daemon_config import find_removed_keys
-    assert [key for key, _ in find_removed_keys(config, version)] == keys
+    assert [key for key, _hint in find_removed_keys(config, version)] == keys
 
 
 def test_module_refuses_a_removed_key_already_in_the_file(tmp_path):  # F13

@@ -17,6 +17,12 @@ EXEC_START_DEBIAN = (
     "--containerd=/run/containerd/containerd.sock $DOCKER_OPTS ; ignore_errors=no ; "
     "start_time=[Tue 2026-12-01 05:21:42 UTC] ; stop_time=[n/a] ; pid=63 ; code=(null) ; status=0/0 }"
 )
+# `systemctl show docker.service -p ExecStart` on the dockerce lab host (docker-ce's unit).
+EXEC_START_DOCKERCE = (
+    "{ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock ; "
+    "ignore_errors=no ; start_time=[Tue 2026-12-01 09:47:41 UTC] ; stop_time=[n/a] ; pid=95 ; code=(null) ; "
+    "status=0/0 }"
+)
 SHOW_DEBIAN = "\n".join([
     "MainPID=63", "Result=success", "NRestarts=0", "ExecStart=" + EXEC_START_DEBIAN, "Environment=",
     "EnvironmentFiles=/etc/default/docker (ignore_errors=yes)", "Id=docker.service", "LoadState=loaded",
@@ -65,6 +71,8 @@ def test_systemctl_show_keeps_repeated_keys():
     (EXEC_START_DEBIAN, "/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS"),
     ("", ""),
     ("{ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd ; ignore_errors=no }", "/usr/bin/dockerd"),
+    # docker-ce's unit (moby v28.5.2 contrib/init/systemd), read on the dockerce lab host: no variable
+    (EXEC_START_DOCKERCE, "/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock"),
     # a drop-in that clears and sets ExecStart again: systemd keeps the last one
     (["{ path=/a ; argv[]=/a --one ; ignore_errors=no }", "{ path=/b ; argv[]=/b --two ; ignore_errors=no }"],
      "/b --two"),
@@ -154,7 +162,7 @@ def test_files_newer_than(mtimes, started, expected):
 
 def _container(name, privileged=False, pid="", net="default", userns=""):
     return {"Name": "/" + name, "HostConfig": {"Privileged": privileged, "PidMode": pid,
-                                                "NetworkMode": net, "UsernsMode": userns}}
+                                               "NetworkMode": net, "UsernsMode": userns}}
 
 
 @pytest.mark.parametrize("inspected, expected", [
@@ -262,6 +270,12 @@ def _wanted(**over):
     (_facts(info=dict(INFO_PLAIN, Images=0, Containers=0), command="/usr/sbin/dockerd",
             argv=("/usr/sbin/dockerd", "--userns-remap=default")), _wanted(),
      ["'userns-remap' (flag --userns-remap)", "the running dockerd"]),
+    # docker-ce's unit passes --containerd: the `containerd` key in daemon.json conflicts with it
+    (_facts(info=dict(INFO_PLAIN, Images=0, Containers=0),
+            command="/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock",
+            argv=("/usr/bin/dockerd", "-H", "fd://", "--containerd=/run/containerd/containerd.sock")),
+     _wanted(settings={"containerd": "/run/containerd/containerd.sock"}),
+     ["'containerd' (flag --containerd)", "docker.service"]),
     # F13: a key the engine no longer accepts
     (_facts(text='{"graph": "/srv/docker"}', info=dict(INFO_PLAIN, Images=0, Containers=0)), _wanted(),
      ["'graph' (use data-root instead)"]),

@@ -65,13 +65,13 @@ def test_only_the_daemon_role_restarts_dockerd(role):
 def test_the_restart_chain_listens_on_one_topic():
     handlers = _load("daemon", "handlers", "main.yml")
     assert {h["listen"] for h in handlers} == {"containment_docker_restart_dockerd"}
-    notified = {t["notify"] for _, t in _tasks("daemon") if "notify" in t}
+    notified = {t["notify"] for _name, t in _tasks("daemon") if "notify" in t}
     assert notified == {"containment_docker_restart_dockerd"}
 
 
 def test_seccomp_profile_is_written_root_0644_with_backup_and_validation():
     # seccomp_profile_file checks the profile before writing and always writes root:root.
-    writes = [t["containment.docker.seccomp_profile_file"] for _, t in _tasks("seccomp")
+    writes = [t["containment.docker.seccomp_profile_file"] for _name, t in _tasks("seccomp")
               if "containment.docker.seccomp_profile_file" in t]
     assert writes
     for write in writes:
