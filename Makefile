@@ -5,7 +5,8 @@
 #   make demo-idempotence  run site.yml on the lab again; fail unless changed=0 on every host
 #   make lab-down      remove the lab hosts, their volumes and lab/inventory.yml (alias: clean)
 #   make clean-images  lab-down, and remove the lab host images containment-lab:*
-#   make test          lint, unit, molecule, compat (what CI runs: .ci/run)
+#   make test          lint, sanity, unit, molecule, compat (what CI runs: .ci/run)
+#   make sanity        ansible-test sanity on Python 3.11, 3.12 and 3.13, without docker
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -17,16 +18,16 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_FORCE_COLOR ?= $(if $(CI),0,1)
 export PY_COLORS ?= $(if $(CI),0,1)
 
-LAB_PLATFORMS ?= bookworm trixie forky
+LAB_PLATFORMS ?= bookworm trixie forky dockerce
 # Lab layout and extra ansible-playbook arguments for site.yml in the demo, e.g.
 #   make demo LAB_HOSTS="1:bookworm 2:trixie 3:forky 4:forky" SITE_ARGS="-e containment_docker_serial=2"
 export LAB_HOSTS SITE_ARGS
 
 .PHONY: help setup packages engine venv images demo demo-idempotence lab-up lab-down clean \
-	clean-images test lint unit molecule compat
+	clean-images test lint sanity unit molecule compat
 
 help:
-	@sed -n '3,9s/^# \{0,1\}//p' Makefile
+	@sed -n '3,10s/^# \{0,1\}//p' Makefile
 
 setup: packages engine venv images
 
@@ -60,22 +61,27 @@ clean: lab-down
 clean-images:
 	@lab/down.sh --images
 
-# All three run even if one fails (a lint finding should not hide a Molecule result); the exit
+# All of them run even if one fails (a lint finding should not hide a Molecule result); the exit
 # status is non-zero if any failed.
 test: setup
 	@failed=""; \
-	for t in lint unit molecule compat; do \
+	for t in lint sanity unit molecule compat; do \
 	  echo "==== make $$t ===="; \
 	  $(MAKE) --no-print-directory $$t || failed="$$failed $$t"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
-	echo "make test: lint, unit, molecule and compat passed"
+	echo "make test: lint, sanity, unit, molecule and compat passed"
 
 # --offline: no network, and no copy of the collection installed into .ansible/collections (the
 # checkout's symlink under collections/ already resolves containment.docker.*).
 lint: venv
 	yamllint .
 	ansible-lint --offline
+
+# ansible-test sanity in virtual environments it makes itself (--venv), one run per Python in
+# SANITY_PYTHONS; packages from PyPI only (tests/sanity/run.sh says how).
+sanity: venv
+	tests/sanity/run.sh $(SANITY_ARGS)
 
 unit: venv
 	pytest tests/unit

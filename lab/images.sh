@@ -3,13 +3,17 @@
 # local Docker engine. An image is rebuilt only when its recipe changes: the recipe (this script's
 # package list and mmdebstrap options) is hashed into the image tag.
 #
-#   lab/images.sh [bookworm|trixie|forky ...]      default: all three
+#   lab/images.sh [bookworm|trixie|forky|dockerce ...]      default: all four
 #
 # bookworm and trixie are Debian 12 and 13 as released (docker.io 20.10.24 and 26.1.5). forky is
 # Debian 13 with docker.io and docker-cli taken from Debian 14 "forky" (docker 28.5.2): forky's own
 # systemd has no cgroup v1 support and exits at once on a cgroup v1 host, so the base stays trixie
 # (APT::Default-Release) and only the engine comes from forky. forky's docker.io no longer pulls
 # the shadow tools in, hence passwd; the mirror's forky Release file may be past its Valid-Until.
+# dockerce is a thin layer over the forky image (lab/dockerce/Dockerfile, `docker build` from the
+# forky recipe tag): Docker's own docker-ce layout over Debian's binaries, /usr/bin/dockerd started
+# by docker-ce's docker.service and docker.socket (no EnvironmentFile), containerd.service apart.
+# Its recipe is forky's plus the hash of every file in lab/dockerce/, so either change rebuilds it.
 #
 # Prints one line per platform: "<platform> <image:tag> cached|built".
 # Needs: mmdebstrap, a running dockerd, root.
@@ -20,11 +24,20 @@ PACKAGES_COMMON="systemd,systemd-sysv,dbus,python3,docker.io,busybox-static,proc
 
 # The Debian suite the base system comes from.
 base_suite() {
-  case "$1" in forky) echo trixie ;; *) echo "$1" ;; esac
+  case "$1" in forky|dockerce) echo trixie ;; *) echo "$1" ;; esac
 }
+
+# The directory of the dockerce layer (its Dockerfile and docker-ce's unit files).
+DOCKERCE_DIR=$(cd "$(dirname "$0")" && pwd)/dockerce
 
 recipe() {
   local platform=$1 packages=$PACKAGES_COMMON
+  if [ "$platform" = dockerce ]; then
+    recipe forky
+    echo "layer=dockerce"
+    (cd "$DOCKERCE_DIR" && sha256sum -- *) | sed 's/^/layer-file=/'
+    return 0
+  fi
   case "$platform" in
     # Debian 13 ships the docker CLI in its own package.
     trixie) packages="$packages,docker-cli" ;;
@@ -52,6 +65,15 @@ build() {
   tag="containment-lab:${suite}-$(recipe "$suite" | sha256sum | cut -c1-12)"
   if docker image inspect "$tag" >/dev/null 2>&1; then
     echo "$suite $tag cached"
+  elif [ "$suite" = dockerce ]; then
+    local base
+    # The forky image first (built when its recipe changed); its line goes to stderr.
+    base=$(build forky)
+    echo "$base" >&2
+    base=$(awk '$1 == "forky" {print $2}' <<<"$base")
+    # The legacy builder: no buildx needed, and nothing pulled (BASE is a local image).
+    DOCKER_BUILDKIT=0 docker build --quiet --build-arg "BASE=$base" --tag "$tag" "$DOCKERCE_DIR" >/dev/null
+    echo "$suite $tag built"
   else
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' RETURN
@@ -83,10 +105,10 @@ prune() {
 }
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(bookworm trixie forky)
+[ ${#suites[@]} -gt 0 ] || suites=(bookworm trixie forky dockerce)
 for s in "${suites[@]}"; do
   case "$s" in
-    bookworm|trixie|forky) build "$s" ;;
-    *) echo "lab/images.sh: unknown platform '$s' (use bookworm, trixie or forky)" >&2; exit 2 ;;
+    bookworm|trixie|forky|dockerce) build "$s" ;;
+    *) echo "lab/images.sh: unknown platform '$s' (use bookworm, trixie, forky or dockerce)" >&2; exit 2 ;;
   esac
 done

@@ -14,7 +14,8 @@
 #     --privileged fails) and except BPF/PERFMON/CHECKPOINT_RESTORE (names a 20.10 engine rejects);
 #   - seccomp, AppArmor and the masked /proc,/sys paths off, so the nested dockerd can work;
 #   - the host's cgroup namespace and /sys/fs/cgroup rw, tmpfs /run for systemd;
-#   - a volume for /var/lib/docker (overlay2 cannot sit on overlay).
+#   - a volume for /var/lib/docker (overlay2 cannot sit on overlay), a tmpfs for /var/lib/containerd
+#     (the containerd image store's overlayfs snapshots, same reason).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -64,6 +65,7 @@ start_host() {
     --security-opt systempaths=unconfined
     --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw
     --tmpfs /run --tmpfs /run/lock
+    --tmpfs /var/lib/containerd
     -v "$name-docker:/var/lib/docker"
     --hostname "$name"
     --label "containment.lab=$PREFIX" --label "containment.lab.platform=$platform")
@@ -89,8 +91,8 @@ names=()
 for entry in $LAB_HOSTS; do
   n=${entry%%:*} platform=${entry#*:}
   case "$platform" in
-    bookworm|trixie|forky) ;;
-    *) die "LAB_HOSTS entry '$entry': use <n>:bookworm, <n>:trixie or <n>:forky" ;;
+    bookworm|trixie|forky|dockerce) ;;
+    *) die "LAB_HOSTS entry '$entry': use <n>:bookworm, <n>:trixie, <n>:forky or <n>:dockerce" ;;
   esac
   start_host "$PREFIX-$n" "$platform"
   names+=("$PREFIX-$n")

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: containment.docker contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Gather what a Docker host shows, in one pass, failing closed.
 
 ``gather(module, ...)`` runs the read-only probes (systemctl, /proc, the docker CLI, the files
@@ -78,7 +79,7 @@ def read_unit(module, service):
     if not systemctl:
         raise ProbeError("systemctl not found: this collection manages dockerd through systemd")
     unit_name = "%s.service" % service
-    _, out, _ = _run(module, [systemctl, "show", unit_name, "--property=" + ",".join(UNIT_PROPERTIES)])
+    out = _run(module, [systemctl, "show", unit_name, "--property=" + ",".join(UNIT_PROPERTIES)])[1]
     props = parse_systemctl_show(out)
     if props.get("LoadState") != "loaded":
         raise ProbeError("%s is not a loaded systemd unit (LoadState=%s); is the Docker engine installed, and "
@@ -107,7 +108,7 @@ def read_unit(module, service):
         command_raw=raw, command=expand_unit_variables(raw, env), source=source,
         restarts=int(props.get("NRestarts") or 0),
     )
-    _, out, _ = _run(module, [systemctl, "show", "%s.socket" % service, "--property=" + ",".join(SOCKET_PROPERTIES)])
+    out = _run(module, [systemctl, "show", "%s.socket" % service, "--property=" + ",".join(SOCKET_PROPERTIES)])[1]
     socket = parse_systemctl_show(out)
     unit["socket"] = dict(load_state=socket.get("LoadState"), active_state=socket.get("ActiveState"),
                           unit_file_state=socket.get("UnitFileState")) if socket.get("LoadState") == "loaded" else None
@@ -143,7 +144,7 @@ def read_engine(module, unit):
     if rc != 0 or not out.strip():
         raise ProbeError("%s is active but the engine does not answer `docker version` (exit %d): %s"
                          % (unit["name"], rc, (err or out).strip() or "no output"))
-    _, out, _ = _run(module, [docker, "info", "--format", "{{json .}}"])
+    out = _run(module, [docker, "info", "--format", "{{json .}}"])[1]
     try:
         info = json.loads(out)
     except ValueError:
@@ -154,7 +155,7 @@ def read_engine(module, unit):
     if info.get("ServerErrors"):
         raise ProbeError("`docker info` reports errors: %s" % "; ".join(info["ServerErrors"]))
     containers = read_running_containers(module, docker)
-    _, out, _ = _run(module, [docker, "volume", "ls", "--quiet"])
+    out = _run(module, [docker, "volume", "ls", "--quiet"])[1]
     volumes = len([line for line in out.splitlines() if line.strip()])
     return dict(answers=True, info=info, containers=containers, volumes=volumes)
 
@@ -163,7 +164,7 @@ def read_running_containers(module, docker):
     """`docker inspect` of every running container. A container that exits between the listing
     and the inspect makes the listing repeat once; any other error is raised."""
     for attempt in (1, 2):
-        _, out, _ = _run(module, [docker, "ps", "--quiet", "--no-trunc"])
+        out = _run(module, [docker, "ps", "--quiet", "--no-trunc"])[1]
         ids = [line.strip() for line in out.splitlines() if line.strip()]
         if not ids:
             return []
@@ -175,7 +176,7 @@ def read_running_containers(module, docker):
                 raise ProbeError("`docker inspect` printed no JSON: %s" % out.strip()[:300])
         if attempt == 2 or "No such object" not in (err + out):
             raise ProbeError("`docker inspect %s` failed (exit %d): %s" % (" ".join(i[:12] for i in ids), rc,
-                                                                          (err or out).strip()))
+                                                                           (err or out).strip()))
     return []
 
 
@@ -187,7 +188,7 @@ def read_engine_version(module, engine):
     dockerd = module.get_bin_path("dockerd")
     if not dockerd:
         raise ProbeError("dockerd is not installed (not on PATH); install the Docker engine first")
-    _, out, _ = _run(module, [dockerd, "--version"])
+    out = _run(module, [dockerd, "--version"])[1]
     version = try_parse_engine_version(out.strip())
     if not version:
         raise ProbeError("cannot read the engine version from `dockerd --version`: %s" % out.strip())

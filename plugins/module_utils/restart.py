@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: containment.docker contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Decisions of the ``dockerd_service`` module: the restart / rollback state machine and the texts.
 
 Everything here is pure (no host access), so it is tested as tables in tests/unit/test_restart.py.
@@ -8,11 +9,14 @@ The module's ``main()`` only executes the step ``next_step`` names and records w
 
 The two walks through the machine::
 
-    started:   check -ok-> [enable] -> done
+    started:   [containerd] -> check -ok-> [enable] -> done
                check -fail-> reset_failed -> start -> wait -> [enable] -> done
                (any failure) -> journal -> start_failed          (nothing was changed)
+               containerd -fail-> journal_containerd -> containerd_down   (nothing was changed)
 
-    restarted: reset_failed -> restart -> wait -> [verify] -> [probe] -> done
+    restarted: [containerd] -> reset_failed -> restart -> wait -> [verify] -> [probe] -> done
+               containerd -fail-> journal_containerd -> restore_untouched -> containerd_down
+                                  (dockerd not restarted: it runs on, on the restored files)
                (any failure) -> journal -> restore -> reset_failed_previous -> start_previous
                              -> wait_previous -> rolled_back      (running on the old files)
                start_previous / wait_previous fail -> journal_previous
@@ -27,6 +31,14 @@ refused file, so dockerd does not start on the restored configuration either. Th
 copy of each file dockerd is known to run with (``last_good``) and puts it back, keeping the refused
 file beside it.
 
+``containerd`` runs first when dockerd's command line names an external containerd
+(``--containerd=SOCKET``, as docker-ce's and Debian's units do): nothing answering there (the
+service stopped, failed or masked) is brought up with ``systemctl start containerd.service`` (the
+unit docker.service wants), and when that fails dockerd is neither started nor restarted. dockerd
+28.5 started without its containerd waits 60 s, then runs and answers ``docker version`` but
+cannot start a single container ("dial unix:///run/containerd/containerd.sock: timeout"), so the
+restart would look successful and leave a host that runs no container.
+
 ``restore`` never changes the path: a restore that fails is reported, and dockerd is still started
 again, because a host without dockerd is worse than one with a half-restored configuration.
 """
@@ -36,6 +48,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import shlex
 from collections import namedtuple
 
 STARTED = "started"
@@ -61,6 +74,9 @@ RESET_FALLBACK = "reset_failed_fallback"
 START_FALLBACK = "start_fallback"
 WAIT_FALLBACK = "wait_fallback"
 JOURNAL_FALLBACK = "journal_fallback"
+CONTAINERD = "containerd"
+JOURNAL_CONTAINERD = "journal_containerd"
+RESTORE_UNTOUCHED = "restore_untouched"
 
 # Terminal states.
 DONE = "done"                    # success
@@ -69,9 +85,10 @@ ENABLE_FAILED = "enable_failed"  # dockerd runs, but the unit could not be enabl
 ROLLED_BACK = "rolled_back"      # the change failed; dockerd runs again on the restored files
 DOWN = "down"                    # the change failed and dockerd does not run on the restored files
 FELL_BACK = "fell_back"          # dockerd runs on the last configuration it was known to run with
+CONTAINERD_DOWN = "containerd_down"  # containerd does not run: dockerd left as it was (files restored)
 
-TERMINAL = frozenset([DONE, START_FAILED, ENABLE_FAILED, ROLLED_BACK, DOWN, FELL_BACK])
-FAILED_TERMINAL = frozenset([START_FAILED, ENABLE_FAILED, ROLLED_BACK, DOWN, FELL_BACK])
+TERMINAL = frozenset([DONE, START_FAILED, ENABLE_FAILED, ROLLED_BACK, DOWN, FELL_BACK, CONTAINERD_DOWN])
+FAILED_TERMINAL = frozenset([START_FAILED, ENABLE_FAILED, ROLLED_BACK, DOWN, FELL_BACK, CONTAINERD_DOWN])
 
 HOST_RUNNING = "running"
 HOST_RESTORED = "running on the restored configuration"
@@ -88,25 +105,31 @@ HOST_STATE = {
 }
 
 
-class Plan(namedtuple("Plan", "state enable verify probe fallback")):
+class Plan(namedtuple("Plan", "state enable verify probe fallback containerd")):
     """What the run was asked to do.
 
     state: STARTED or RESTARTED; enable: the unit must be enabled after it runs (started only);
     verify: an ``expect`` was given (restarted only); probe: prove a container starts (restarted);
-    fallback: copies of the last configuration dockerd ran with exist to fall back to (restarted).
+    fallback: copies of the last configuration dockerd ran with exist to fall back to (restarted);
+    containerd: dockerd's command line names an external containerd, which must answer first.
     """
 
 
-Plan.__new__.__defaults__ = (False,)
+Plan.__new__.__defaults__ = (False, False)
 
 
-def first_step(plan):
-    """The first step of a run."""
+def _first_dockerd_step(plan):
     if plan.state == STARTED:
         return CHECK
     if plan.state == RESTARTED:
         return RESET_FAILED
     raise ValueError("unknown state %r" % (plan.state,))
+
+
+def first_step(plan):
+    """The first step of a run."""
+    step = _first_dockerd_step(plan)
+    return CONTAINERD if plan.containerd else step
 
 
 def _after_running(plan):
@@ -123,6 +146,12 @@ def next_step(state, ok, plan):
     Raises ValueError for a terminal or unknown state, so that a loop cannot run past the end.
     """
     ok = bool(ok)
+    if state == CONTAINERD:
+        return _first_dockerd_step(plan) if ok else JOURNAL_CONTAINERD
+    if state == JOURNAL_CONTAINERD:
+        return CONTAINERD_DOWN if plan.state == STARTED else RESTORE_UNTOUCHED
+    if state == RESTORE_UNTOUCHED:
+        return CONTAINERD_DOWN
     if state == CHECK:
         return _after_running(plan) if ok else RESET_FAILED
     if state == RESET_FAILED:
@@ -200,6 +229,45 @@ def parse_systemctl_show(text):
     if current:
         units.append(current)
     return units
+
+
+def containerd_address(command):
+    """The socket of an external containerd named on dockerd's command line, '' when none.
+
+    ``--containerd=PATH`` or ``--containerd PATH`` (dockerd's flag; docker-ce's and Debian's units
+    pass ``--containerd=/run/containerd/containerd.sock``); a ``unix://`` prefix is dropped. The
+    last one counts, as with dockerd's own flag parsing. Without the flag dockerd starts a
+    containerd of its own and no other unit matters.
+    """
+    try:
+        words = shlex.split(command or "")
+    except ValueError:
+        words = (command or "").split()
+    address = ""
+    for index, word in enumerate(words):
+        if word.startswith("--containerd="):
+            address = word.split("=", 1)[1]
+        elif word == "--containerd" and index + 1 < len(words):
+            address = words[index + 1]
+    if address.startswith("unix://"):
+        address = address[len("unix://"):]
+    return address
+
+
+def containerd_unit(unit):
+    """``containerd.service`` when docker.service pulls it in (``Wants=``, ``Requires=``,
+    ``BindsTo=``: the unit systemd would start with dockerd), else ''."""
+    for prop in ("Requires", "BindsTo", "Wants"):
+        if "containerd.service" in (unit.get(prop) or "").split():
+            return "containerd.service"
+    return ""
+
+
+def host_state(final, running):
+    """host_state of a run's end; CONTAINERD_DOWN leaves dockerd as it was, running or not."""
+    if final == CONTAINERD_DOWN:
+        return HOST_RUNNING if running else HOST_DOWN
+    return HOST_STATE[final]
 
 
 def unit_by_id(units, unit_id):
@@ -363,6 +431,39 @@ def start_failed_message(host, name, failure, journal_lines):
         "systemctl start %(name)s` and run again; `journalctl -u %(name)s` has the full log."
         % dict(host=host, name=name, failure=failure, words=_words(journal_lines))
     )
+
+
+def containerd_down_message(host, name, state, address, unit, failure, journal_lines, pid=0,
+                            restored=(), removed=(), problems=()):
+    """containerd does not run and could not be started: dockerd was left as it was.
+
+    state: STARTED (nothing was changed) or RESTARTED (the files of this run were restored,
+    dockerd was not restarted); pid: dockerd's MainPID now (0: not running).
+    """
+    picked = last_words(journal_lines or [])
+    words = ("%s says: %s" % (unit, " / ".join(picked))) if picked else (
+        "%s left no error line in the journal" % (unit or "containerd"))
+    head = (
+        "%s: dockerd (%s.service) uses the containerd at %s (--containerd on its command line), and "
+        "containerd does not run: %s; %s. Without it dockerd cannot start any container (dockerd 28.5 "
+        "started without it waits 60 s, then runs and answers all the same)." % (host, name, address, failure, words))
+    if state == STARTED:
+        done = "This run changed nothing (no file was written); dockerd %s." % (
+            "keeps running (pid %s), but cannot start containers until containerd runs" % pid if pid
+            else "stays down")
+    else:
+        done = "dockerd was not restarted. Rolled back: %s. %s" % (
+            _restore_summary(restored, removed, problems),
+            "dockerd keeps running on its previous configuration (pid %s); nothing of this change "
+            "is in effect." % pid if pid else "dockerd is not running.")
+    if unit:
+        fix = ("Fix containerd on %s (`systemctl status %s`, `journalctl -u %s`; a masked unit needs "
+               "`systemctl unmask %s`), start it with `systemctl start %s`, then run again."
+               % (host, unit, unit, unit, unit))
+    else:
+        fix = ("No unit of %s.service starts containerd (none in Wants=, Requires=, BindsTo=): start "
+               "the containerd that serves %s on %s, then run again." % (name, address, host))
+    return " ".join([head, done, fix])
 
 
 def enable_failed_message(host, name, detail):

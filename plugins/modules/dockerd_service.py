@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: containment.docker contributors
-# Apache License 2.0 (see galaxy.yml)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 
 from __future__ import absolute_import, division, print_function
 
@@ -11,7 +12,7 @@ DOCUMENTATION = r"""
 ---
 module: dockerd_service
 short_description: Start or restart dockerd safely; on a failed restart restore the files and start it again
-version_added: "1.0.0"
+version_added: "1.1.0"
 description:
   - Brings dockerd up (O(state=started)) or restarts it on a new configuration (O(state=restarted)),
     waits until the engine answers, and for a restart checks that the engine shows the expected
@@ -36,10 +37,20 @@ description:
     failed with dockerd's own words, each file restored or removed, and the state the host is in
     now: running again on the previous configuration (with its pid), or down with the commands
     that recover it."
+  - "When dockerd's command line names an external containerd (C(--containerd=SOCKET) in the
+    unit's C(ExecStart), with C(Environment=) and C(EnvironmentFile=) variables expanded; docker-ce's
+    and Debian's units pass C(--containerd=/run/containerd/containerd.sock)), that containerd must
+    answer before dockerd is started or restarted. When nothing answers at the socket,
+    C(containerd.service) (the unit C(NAME.service) wants or requires) is started; when it does not
+    start (failed, masked), dockerd is left as it is: O(state=started) changes nothing, and
+    O(state=restarted) restores the files of O(restore), removes those of O(remove) and does not
+    restart dockerd. The task fails naming C(containerd.service), its state and its own error
+    lines. Without this check dockerd 28.5 waits 60 s for the socket, then runs and answers
+    C(docker version) but cannot start any container."
   - The decisions (the state machine, journal filtering, matching O(expect), the messages) are
     pure functions in C(module_utils/restart.py); this module only runs the commands.
 author:
-  - containment.docker contributors
+  - containment.docker contributors (!UNKNOWN)
 options:
   name:
     description:
@@ -158,6 +169,7 @@ attributes:
     support: none
     description: A service has no file content to compare.
   platform:
+    support: full
     platforms: posix
     description: Linux hosts run by systemd.
 seealso:
@@ -197,8 +209,10 @@ steps:
   contains:
     step:
       description: >-
-        check, reset_failed, start, restart, wait, verify, probe, enable, journal, restore,
-        reset_failed_previous, start_previous, wait_previous, journal_previous.
+        containerd, check, reset_failed, start, restart, wait, verify, probe, enable, journal,
+        restore, reset_failed_previous, start_previous, wait_previous, journal_previous, fallback,
+        reset_failed_fallback, start_fallback, wait_fallback, journal_fallback, journal_containerd,
+        restore_untouched.
       type: str
     ok:
       description: Whether the step succeeded.
@@ -275,6 +289,7 @@ import io
 import json
 import os
 import platform
+import socket
 import stat
 import tarfile
 import time
@@ -286,6 +301,12 @@ from ansible_collections.containment.docker.plugins.module_utils import restart 
 from ansible_collections.containment.docker.plugins.module_utils.dockerd_host import (
     HostFactsError,
     boot_time,
+    exec_start_command,
+    expand_unit_variables,
+    parse_environment_file,
+    parse_environment_files_property,
+    parse_environment_property,
+    parse_systemctl_show as parse_show_lists,
     process_start_time,
 )
 from ansible_collections.containment.docker.plugins.module_utils.engine_version import (
@@ -299,6 +320,25 @@ from ansible_collections.containment.docker.plugins.module_utils.fileio import (
 
 PROBE_IMAGE = "containment-verify:probe"
 SHOW_PROPS = ["Id", "LoadState", "ActiveState", "SubState", "UnitFileState", "MainPID", "Result"]
+# What of the service says which containerd dockerd uses and which unit starts it.
+CONTAINERD_PROPS = ["ExecStart", "Environment", "EnvironmentFiles", "Wants", "Requires", "BindsTo"]
+# Seconds to wait for containerd's socket after `systemctl start containerd.service` returned.
+CONTAINERD_WAIT = 30
+
+
+def unix_socket_answers(path, timeout=2.0):
+    """(True, '') when something accepts a connection on the unix socket ``path``, else (False, why)."""
+    if not path:
+        return False, "no socket path"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(path)
+        return True, ""
+    except OSError as exc:
+        return False, to_native(getattr(exc, "strerror", None) or exc)
+    finally:
+        sock.close()
 
 
 class Runner(object):
@@ -327,6 +367,10 @@ class Runner(object):
         self.changed = False
         self.units = []
         self.mark = time.time()
+        self.containerd_address = ""
+        self.containerd_unit = ""
+        self.containerd_journal = []
+        self.containerd_mark = time.time()
 
     # -- commands --------------------------------------------------------------------------
 
@@ -382,7 +426,91 @@ class Runner(object):
         if not self.failure:
             self.failure = text
 
+    def read_containerd(self):
+        """Which containerd dockerd's unit names (socket) and which unit starts it; '' when none.
+
+        Returns an error text when systemctl cannot be read (the caller fails: nothing was done).
+        """
+        argv = [self.systemctl, "show", self.service] + ["--property=" + ",".join(CONTAINERD_PROPS)]
+        rc, out, err = self.run(argv, limit=30)
+        if rc != 0:
+            return "`%s` failed (exit %d): %s" % (" ".join(argv), rc, (err or out).strip())
+        props = parse_show_lists(out)
+        env = {}
+        for path, _optional in parse_environment_files_property(props.get("EnvironmentFiles")):
+            try:
+                with open(path) as handle:
+                    env.update(parse_environment_file(handle.read()))
+            except (IOError, OSError):
+                continue  # a missing file: systemd refuses to start the unit and says so itself
+        environment = props.get("Environment")
+        env.update(parse_environment_property(" ".join(environment) if isinstance(environment, list) else environment))
+        command = expand_unit_variables(exec_start_command(props.get("ExecStart")), env)
+        self.containerd_address = rs.containerd_address(command)
+        flat = dict((key, " ".join(value) if isinstance(value, list) else value) for key, value in props.items())
+        self.containerd_unit = rs.containerd_unit(flat) if self.containerd_address else ""
+        return ""
+
+    def unit_state_text(self, unit):
+        argv = [self.systemctl, "show", unit, "-p", "ActiveState", "-p", "SubState", "-p", "UnitFileState",
+                "-p", "Result"]
+        rc, out, _err = self.run(argv, limit=30)
+        props = (rs.parse_systemctl_show(out) or [{}])[0] if rc == 0 else {}
+        return "%s/%s (unit file %s, result %s)" % (
+            props.get("ActiveState", "?"), props.get("SubState", "?"), props.get("UnitFileState") or "?",
+            props.get("Result", "?"))
+
     # -- steps -----------------------------------------------------------------------------
+
+    def step_containerd(self):
+        """The containerd dockerd's command line names must answer; start its unit when not."""
+        address, unit = self.containerd_address, self.containerd_unit
+        ok, why = unix_socket_answers(address)
+        if ok:
+            return True, 0, "containerd answers at %s" % address
+        if not unit:
+            detail = "nothing answers at %s (%s)" % (address, why)
+            self.fail_forward(detail)
+            return False, 1, detail
+        before = self.unit_state_text(unit)
+        self.containerd_mark = time.time()
+        rc, out, err = self.run([self.systemctl, "start", unit], limit=120)
+        if rc != 0:
+            said = [line for line in (err or out).strip().splitlines()
+                    if line and not line.startswith(("Job for ", "See \"systemctl"))]
+            detail = "nothing answers at %s (%s), %s is %s, and `systemctl start %s` failed (exit %d)%s" % (
+                address, why, unit, before, unit, rc, (": " + " ".join(said)) if said else "")
+            self.fail_forward(detail)
+            return False, rc, detail
+        self.changed = True
+        began = time.time()
+        while True:
+            ok, why = unix_socket_answers(address)
+            if ok:
+                return True, 0, "%s was %s; started it, containerd answers at %s" % (unit, before, address)
+            if time.time() - began >= CONTAINERD_WAIT:
+                detail = "%s was %s and was started, but nothing answers at %s after %d s (%s)" % (
+                    unit, before, address, CONTAINERD_WAIT, why)
+                self.fail_forward(detail)
+                return False, 1, detail
+            time.sleep(1)
+
+    def step_journal_containerd(self):
+        if not self.containerd_unit:
+            return True, 0, "no containerd unit to read"
+        base = [self.module.get_bin_path("journalctl") or "journalctl", "-u", self.containerd_unit, "-n", "50",
+                "-o", "cat", "--no-pager", "--since", "@%.6f" % self.containerd_mark]
+        rc, out, err = self.run(base, limit=30)
+        if rc != 0:
+            return False, rc, "`journalctl -u %s` failed (exit %d): %s" % (
+                self.containerd_unit, rc, (err or out).strip())
+        self.containerd_journal = rs.dockerd_lines(out.splitlines(), self.containerd_unit.rsplit(".", 1)[0])
+        return True, 0, "%d line(s) of %s; last: %s" % (len(self.containerd_journal), self.containerd_unit,
+                                                        " / ".join(rs.last_words(self.containerd_journal, 1)))
+
+    def step_restore_untouched(self):
+        # The same restore as after a failed restart, but dockerd was never restarted.
+        return self.step_restore()
 
     def step_check(self):
         unit = self.unit()
@@ -789,18 +917,26 @@ def main():
     result["pid_before"] = rs.parse_pid(service.get("MainPID"))
     enable = p["enabled"] and not restarted and (
         rs.needs_enable(service) or rs.needs_enable(runner.unit(runner.socket)))
-    plan = plan._replace(enable=enable)
+    error = runner.read_containerd()
+    if error:
+        module.fail_json(msg="%s: cannot read the ExecStart of %s from systemd: %s. Nothing was done."
+                             % (host, runner.service, error), **result)
+    plan = plan._replace(enable=enable, containerd=bool(runner.containerd_address))
     runner.plan = plan
 
     if module.check_mode:
+        containerd_ok, why = unix_socket_answers(runner.containerd_address) if plan.containerd else (True, "")
+        containerd_would = "" if containerd_ok else "would start %s (nothing answers at %s: %s)" % (
+            runner.containerd_unit or "containerd", runner.containerd_address, why)
         if restarted:
-            result.update(changed=True, msg="would restart %s" % runner.service,
+            would = [containerd_would] if containerd_would else []
+            result.update(changed=True, msg="; ".join(would + ["would restart %s" % runner.service]),
                           host_state=rs.HOST_RUNNING if service.get("ActiveState") == "active" else rs.HOST_DOWN,
                           pid_after=result["pid_before"])
             module.exit_json(**result)
         ok, rc, detail = runner.step_check()
         runner.record(rs.CHECK, ok, rc, detail)
-        would = []
+        would = [containerd_would] if containerd_would else []
         if not ok:
             would.append("would start %s (%s)" % (runner.service, detail))
         if enable:
@@ -813,13 +949,17 @@ def main():
     final = runner.execute()
     if final == rs.DONE:
         runner.save_last_good(proven_all=restarted)
+    pid_after = runner.main_pid()
+    # containerd down: dockerd left as it was; the files of a restart were put back.
+    untouched_restore = final == rs.CONTAINERD_DOWN and bool(runner.restored or runner.removed)
     result.update(
         # A start that failed changed nothing the operator sees; a rollback did change the host.
-        changed=final in (rs.ROLLED_BACK, rs.DOWN, rs.FELL_BACK) or (runner.changed and final != rs.START_FAILED),
+        changed=final in (rs.ROLLED_BACK, rs.DOWN, rs.FELL_BACK) or untouched_restore or (
+            runner.changed and final not in (rs.START_FAILED, rs.CONTAINERD_DOWN)),
         steps=runner.steps,
-        pid_after=runner.main_pid(),
-        rolled_back=final in (rs.ROLLED_BACK, rs.DOWN, rs.FELL_BACK),
-        host_state=rs.HOST_STATE[final],
+        pid_after=pid_after,
+        rolled_back=final in (rs.ROLLED_BACK, rs.DOWN, rs.FELL_BACK) or untouched_restore,
+        host_state=rs.host_state(final, bool(pid_after)),
         journal=runner.journal + runner.previous_journal,
         engine_version=runner.version if final != rs.DOWN and final != rs.START_FAILED else "",
         restored=[dict(path=path, backup=backup, action=how) for path, backup, how in runner.restored],
@@ -832,6 +972,12 @@ def main():
     if final == rs.START_FAILED:
         module.fail_json(msg=rs.start_failed_message(host, runner.name, runner.failure, runner.journal),
                          **result)
+    if final == rs.CONTAINERD_DOWN:
+        result["journal"] = runner.containerd_journal
+        module.fail_json(msg=rs.containerd_down_message(
+            host, runner.name, p["state"], runner.containerd_address, runner.containerd_unit, runner.failure,
+            runner.containerd_journal, pid=pid_after, restored=runner.restored, removed=runner.removed,
+            problems=runner.problems), **result)
     if final == rs.ENABLE_FAILED:
         module.fail_json(msg=rs.enable_failed_message(host, runner.name, runner.steps[-1]["detail"]),
                          **result)

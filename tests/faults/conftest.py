@@ -3,7 +3,8 @@
 `molecule test -s faults` runs them (verify step) against the scenario's hosts after converge has
 hardened them. By hand, once `molecule converge -s faults` ran:
 
-    pytest tests/faults -v --hosts=containment-flt-bookworm,containment-flt-trixie,containment-flt-forky
+    pytest tests/faults -v \
+        --hosts=containment-flt-bookworm,containment-flt-trixie,containment-flt-forky,containment-flt-dockerce
 
 Hosts come from `--hosts` (testinfra's option; `docker://` prefixes are dropped), else from the
 group `docker_hosts` of `--ansible-inventory` (what molecule's testinfra verifier passes), else the
@@ -29,7 +30,8 @@ import pytest
 
 from faultlab import Lab, LabError, write_inventory
 
-DEFAULT_HOSTS = ("containment-flt-bookworm", "containment-flt-trixie", "containment-flt-forky")
+DEFAULT_HOSTS = ("containment-flt-bookworm", "containment-flt-trixie", "containment-flt-forky",
+                 "containment-flt-dockerce")
 RUNS: list[tuple[str, str, float, int, int]] = []
 
 

@@ -31,6 +31,9 @@ DATA_ROOT = "/var/lib/docker/165536.165536"
 # A drop-in the tests may add; restore() always removes it.
 DROP_IN_DIR = "/etc/systemd/system/docker.service.d"
 DROP_IN = f"{DROP_IN_DIR}/containment-faults.conf"
+# A drop-in that makes containerd.service fail to start; restore() removes it and starts containerd.
+CONTAINERD_DROP_IN_DIR = "/etc/systemd/system/containerd.service.d"
+CONTAINERD_DROP_IN = f"{CONTAINERD_DROP_IN_DIR}/containment-faults.conf"
 # Where the hardened files are kept (cp -p: with their mtimes, so putting them back does not make
 # the role think a restart is owed).
 BASELINE_DIR = "/var/lib/containment-test/faults-baseline"
@@ -237,10 +240,14 @@ class Lab:
 
     def site(self, *args: str, extra_vars: dict | None = None) -> PlaybookRun:
         """Run the repository's site.yml against this host alone and parse what happened."""
+        return self.play(REPO / "site.yml", *args, extra_vars=extra_vars)
+
+    def play(self, playbook: Path, *args: str, extra_vars: dict | None = None) -> PlaybookRun:
+        """Run a playbook (site.yml, or one a case wrote) against this host alone, as site() does."""
         log = self.workdir / f"{self.name}-run{len(self.history) + 1}.json"
         playbook_bin = Path(sys.executable).with_name("ansible-playbook")
         argv = [str(playbook_bin) if playbook_bin.exists() else "ansible-playbook",
-                "-i", str(self.inventory), str(REPO / "site.yml"), "--limit", self.name]
+                "-i", str(self.inventory), str(playbook), "--limit", self.name]
         if extra_vars is not None:
             argv += ["-e", json.dumps(extra_vars)]
         argv += list(args)
@@ -285,6 +292,14 @@ class Lab:
         if self.sh(f"test -e {DROP_IN}", check=False).returncode == 0:
             self.sh(f"rm -f {DROP_IN}; rmdir --ignore-fail-on-non-empty {DROP_IN_DIR}; systemctl daemon-reload")
             repaired.append("drop-in removed")
+        if self.sh(f"test -e {CONTAINERD_DROP_IN}", check=False).returncode == 0:
+            self.sh(f"rm -f {CONTAINERD_DROP_IN}; rmdir --ignore-fail-on-non-empty {CONTAINERD_DROP_IN_DIR}; "
+                    "systemctl daemon-reload; systemctl reset-failed containerd.service")
+            repaired.append("containerd drop-in removed")
+        if self.sh("systemctl is-active containerd.service", check=False).stdout.strip() != "active":
+            # dockerd reconnects to a containerd that comes back; the restart below makes sure.
+            self.sh("systemctl start containerd.service")
+            repaired.append("containerd started")
         for path in (DAEMON_CONFIG, SECCOMP_PROFILE):
             if self.read(path) != self.baseline[path]:
                 self.sh(f"cp -p {BASELINE_DIR}/{os.path.basename(path)} {path}")
@@ -347,4 +362,3 @@ def write_inventory(path: Path, names: list[str]) -> None:
         }
     }
     path.write_text(json.dumps(inventory, indent=2) + "\n")
-

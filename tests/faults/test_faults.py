@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from faultlab import (
+    CONTAINERD_DROP_IN,
+    CONTAINERD_DROP_IN_DIR,
     DAEMON_CONFIG,
     DATA_ROOT,
     DENIED,
@@ -273,15 +276,35 @@ def test_f10_hosts_key_nothing_written_dockerd_untouched(outcome):
     assert_engine_hardened(o.after)
 
 
+def unit_exec_start(lab: Lab) -> str:
+    """The command line of docker.service's ExecStart as systemd holds it ($VARS not expanded)."""
+    shown = lab.sh("systemctl show -p ExecStart --value docker.service").stdout
+    found = re.search(r"argv\[\]=(.*?) ;", shown)
+    assert found, f"cannot read ExecStart: {shown!r}"
+    return found.group(1).strip()
+
+
+def flag_drop_in(lab: Lab, flag: str) -> str:
+    """A drop-in adding a flag to dockerd's command line, the way this host's unit allows.
+
+    Debian's unit passes $DOCKER_OPTS (Environment= or /etc/default/docker); docker-ce's has no
+    variable, so the drop-in replaces ExecStart, as Docker's documentation tells operators to.
+    """
+    command = unit_exec_start(lab)
+    if "$DOCKER_OPTS" in command:
+        return f"[Service]\nEnvironment=DOCKER_OPTS={flag}\n"
+    return f"[Service]\nExecStart=\nExecStart={command} {flag}\n"
+
+
 @case
 def userns_flag_from_drop_in(lab: Lab) -> SimpleNamespace:
-    """A drop-in passes --userns-remap through DOCKER_OPTS; daemon.json does not set it."""
+    """A drop-in passes --userns-remap (DOCKER_OPTS, or docker-ce's ExecStart replaced); daemon.json does not set it."""
     o = SimpleNamespace()
     config = hardened_config(lab)
     del config["userns-remap"]
     write_config(lab, config)
     lab.sh(f"mkdir -p {DROP_IN_DIR}")
-    lab.write(DROP_IN, f"[Service]\nEnvironment=DOCKER_OPTS=--userns-remap={REMAP_VALUE}\n".encode())
+    lab.write(DROP_IN, flag_drop_in(lab, f"--userns-remap={REMAP_VALUE}").encode())
     lab.sh("systemctl daemon-reload")
     lab.restart_docker()
     o.command_line = lab.command_line()
@@ -446,7 +469,7 @@ def remap_off_with_data(lab: Lab) -> SimpleNamespace:
     o.after_ack = observe(lab)
     o.old_root_kept = lab.sh(
         f"test -d /var/lib/docker/containers/{o.container_id} && test -d /var/lib/docker/volumes/{HIDDEN} "
-        f"&& grep -q {PROBE_IMAGE.split(':')[0]} /var/lib/docker/image/*/repositories.json",
+        f"&& grep -q {PROBE_IMAGE.split(':', maxsplit=1)[0]} /var/lib/docker/image/*/repositories.json",
         check=False,
     ).returncode == 0
     return o
@@ -884,6 +907,146 @@ def test_kind5_failing_volume_ls_never_passes_the_hidden_data_check(outcome):
     assert unchanged(o.before_volume, o.after_volume) == [], o.volume_run.describe()
     assert "userns-remap" not in json_of(o.after_volume.daemon)
     assert o.volume_visible, "the volume is hidden: the run switched remap on"
+
+
+# --- docker-ce's layout: docker.socket, containerd.service apart (issue 9) --------------------------
+# docker-ce (and Debian's docker.io) start dockerd with --containerd=/run/containerd/containerd.sock
+# from containerd.service, and with -H fd:// from docker.socket. The cases run on every host: all
+# four units have both; containment-flt-dockerce has docker-ce's own unit (no EnvironmentFile).
+
+CONTAINERD_SOCKET = "/run/containerd/containerd.sock"
+# The role's restart handler on its own (module dockerd_service, state=restarted, files to restore).
+RESTART_ONLY = Path(__file__).with_name("restart_only.yml")
+CONTAINERD_REFUSES = "containment-faults: containerd refuses to start"
+
+
+@case
+def containerd_key_against_flag(lab: Lab) -> SimpleNamespace:
+    """The unit passes --containerd; the operator also asks for the `containerd` key in daemon.json."""
+    o = SimpleNamespace(command=unit_exec_start(lab), before=observe(lab))
+    o.run = lab.site(extra_vars={"daemon_extra_settings": {"containerd": CONTAINERD_SOCKET}})
+    o.after = observe(lab)
+    return o
+
+
+def test_containerd_key_fails_naming_key_and_flag(outcome):
+    o = outcome(containerd_key_against_flag)
+    assert f"--containerd={CONTAINERD_SOCKET}" in o.command
+    run_failed_with(o.run, DAEMON_CONFIG, "'containerd' (flag --containerd)", task=PREFLIGHT_CHECK)
+    assert unchanged(o.before, o.after) == [], o.run.describe()
+    assert "containerd" not in json_of(o.after.daemon)
+
+
+@case
+def socket_activation_only(lab: Lab) -> SimpleNamespace:
+    """docker.service stopped, docker.socket still listening (the next docker CLI call starts dockerd)."""
+    o = SimpleNamespace()
+    lab.sh("systemctl stop docker.service")
+    # No docker CLI call here: it would socket-activate dockerd before the run.
+    o.active_before = lab.active()
+    o.socket_before = lab.sh("systemctl is-active docker.socket", check=False).stdout.strip()
+    o.daemon_before, o.profile_before = lab.read(DAEMON_CONFIG), lab.md5(SECCOMP_PROFILE)
+    o.run = lab.site()
+    o.after = observe(lab)
+    o.socket_after = lab.sh("systemctl is-active docker.socket", check=False).stdout.strip()
+    return o
+
+
+def test_socket_activation_only_started_and_hardened(outcome):
+    o = outcome(socket_activation_only)
+    assert not o.active_before and o.socket_before == "active", (o.active_before, o.socket_before)
+    run_succeeded(o.run)
+    assert o.socket_after == "active"
+    assert_engine_hardened(o.after)
+    assert (o.after.daemon, o.after.profile_md5) == (o.daemon_before, o.profile_before)
+
+
+def containerd_active(lab: Lab) -> str:
+    return lab.sh("systemctl is-active containerd.service", check=False).stdout.strip()
+
+
+@case
+def containerd_stopped(lab: Lab) -> SimpleNamespace:
+    """containerd.service stopped under a running dockerd: the API answers, no container starts."""
+    o = SimpleNamespace()
+    lab.ensure_probe_image()
+    lab.sh("systemctl stop containerd.service")
+    o.containerd_before = containerd_active(lab)
+    o.probe_before = lab.probe("true")
+    o.before = observe(lab)
+    o.run = lab.site()
+    o.after = observe(lab)
+    o.containerd_after = containerd_active(lab)
+    o.probe_after = lab.probe("true")
+    return o
+
+
+def test_containerd_stopped_is_started_and_containers_run_again(outcome):
+    o = outcome(containerd_stopped)
+    assert o.containerd_before != "active" and o.probe_before.returncode != 0, \
+        f"setup: containerd {o.containerd_before}, a container started: {o.probe_before.stdout}"
+    run_succeeded(o.run)
+    assert o.containerd_after == "active", o.run.describe()
+    assert o.probe_after.returncode == 0, o.probe_after.stdout + o.probe_after.stderr
+    assert_engine_hardened(o.after)
+    assert (o.after.daemon, o.after.profile_md5) == (o.before.daemon, o.before.profile_md5)
+
+
+@case
+def containerd_fails(lab: Lab) -> SimpleNamespace:
+    """containerd.service stopped and failing to start (a drop-in); first under a running dockerd,
+    with a change asked for, then with dockerd and its socket stopped too."""
+    o = SimpleNamespace()
+    lab.sh(f"mkdir -p {CONTAINERD_DROP_IN_DIR}")
+    lab.write(CONTAINERD_DROP_IN, (
+        "[Service]\nExecStart=\n"
+        f"ExecStart=/bin/sh -c 'echo \"{CONTAINERD_REFUSES}\" >&2; exit 1'\nRestart=no\n").encode())
+    lab.sh("systemctl daemon-reload; systemctl stop containerd.service")
+    o.before = observe(lab)
+    o.run = lab.site(extra_vars={"seccomp_denied_syscalls": NEW_DENY_LIST})
+    o.after = observe(lab)
+    o.containerd_after = containerd_active(lab)
+    # The restart handler alone (containerd gone after the run's first task): a daemon.json this
+    # "run" wrote, its backup; dockerd must not be restarted, the file must be put back.
+    lab.sh(f"cp -p {DAEMON_CONFIG} {DAEMON_CONFIG}.containment-faults~")
+    write_config(lab, {**hardened_config(lab), "debug": True})
+    o.before_handler = observe(lab)
+    o.handler_run = lab.play(RESTART_ONLY, extra_vars={"restore_map": {
+        DAEMON_CONFIG: f"{DAEMON_CONFIG}.containment-faults~"}})
+    o.after_handler = observe(lab)
+    lab.sh(f"rm -f {DAEMON_CONFIG}.containment-faults~")
+    lab.sh("systemctl stop docker.socket docker.service")
+    o.before_down = observe(lab)
+    o.down_run = lab.site()
+    o.after_down = observe(lab)
+    return o
+
+
+def test_containerd_fails_stops_first_naming_containerd_service(outcome):
+    o = outcome(containerd_fails)
+    for run in (o.run, o.down_run):
+        run_failed_with(run, "containerd.service", f"uses the containerd at {CONTAINERD_SOCKET}",
+                        CONTAINERD_REFUSES, "systemctl start containerd.service", "This run changed nothing",
+                        task=START_CHECK)
+    assert "keeps running" in o.run.message, o.run.describe()
+    assert "dockerd stays down" in o.down_run.message, o.down_run.describe()
+
+
+def test_containerd_fails_restart_handler_restores_and_does_not_restart(outcome, lab):
+    o = outcome(containerd_fails)
+    run_failed_with(o.handler_run, "containerd.service", "dockerd was not restarted", CONTAINERD_REFUSES,
+                    "restored from", "keeps running on its previous configuration")
+    assert o.after_handler.pid == o.before_handler.pid and o.after_handler.active, o.handler_run.describe()
+    assert json_of(o.after_handler.daemon) == hardened_config(lab), "daemon.json was not put back"
+
+
+def test_containerd_fails_dockerd_left_as_it_was(outcome):
+    o = outcome(containerd_fails)
+    assert o.before.active and o.after.active, f"dockerd was running and is not: {o.run.describe()}"
+    assert unchanged(o.before, o.after) == [], o.run.describe()
+    assert o.containerd_after != "active"
+    assert not o.before_down.active and not o.after_down.active, o.down_run.describe()
+    assert unchanged(o.before_down, o.after_down) == [], o.down_run.describe()
 
 
 # --- After every fault: nothing left to do -------------------------------------------------------

@@ -106,3 +106,24 @@ def test_a_stopped_unit_reads_no_engine_but_still_the_version(tmp_path):
     facts = p.gather(FakeModule(table), "docker", str(tmp_path / "daemon.json"))
     assert facts["engine"]["answers"] is False
     assert facts["engine_version"] == (20, 10, 24)
+
+
+# docker-ce's unit (the dockerce lab host): no EnvironmentFile, no variable in ExecStart.
+UNIT_DOCKERCE = "\n".join([
+    "Id=docker.service", "LoadState=loaded", "ActiveState=active", "SubState=running", "Result=success",
+    "MainPID=0",
+    "ExecStart={ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// "
+    "--containerd=/run/containerd/containerd.sock ; ignore_errors=no }",
+    "FragmentPath=/usr/lib/systemd/system/docker.service", "DropInPaths=", "Environment=",
+    "EnvironmentFiles=", "UnitFileState=enabled", "NRestarts=0",
+])
+
+
+def test_docker_ce_unit_reads_no_environment_file(tmp_path):
+    """docker-ce ships /etc/default/docker but its unit never reads it: DOCKER_OPTS set there is no flag."""
+    table = _table(**{"show_docker.service": (0, UNIT_DOCKERCE, "")})
+    facts = p.gather(FakeModule(table), "docker", str(tmp_path / "daemon.json"))
+    assert facts["unit"]["command"] == "/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock"
+    assert facts["unit"]["environment_files"] == []
+    assert facts["unit"]["fragment"] == "/usr/lib/systemd/system/docker.service"
+    assert "variables from" not in facts["unit"]["source"]

@@ -27,12 +27,27 @@ case "$1" in
       esac
       exit 0
     fi
+    if [ "$2" = containerd.service ]; then
+      printf 'ActiveState=failed\nSubState=failed\nUnitFileState=enabled\nResult=exit-code\n'; exit 0
+    fi
     pid=0; [ -f "$S/up" ] && pid=$(get pid 4242)
-    printf 'MainPID=%s\nId=docker.service\nLoadState=%s\nActiveState=%s\nSubState=x\nUnitFileState=%s\n\n' \
+    printf 'MainPID=%s\nId=docker.service\nLoadState=%s\nActiveState=%s\nSubState=x\nUnitFileState=%s\n' \
       "$pid" "$(get load loaded)" "$(get active inactive)" "$(get unitfile enabled)"
+    # docker-ce's unit when the test names a containerd socket (file containerd_sock)
+    if [ -f "$S/containerd_sock" ]; then
+      printf 'ExecStart={ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// --containerd=%s ; %s }\n' \
+        "$(get containerd_sock)" "ignore_errors=no"
+      printf 'Wants=network-online.target containerd.service\n'
+    fi
+    echo
     printf 'MainPID=0\nId=docker.socket\nLoadState=loaded\nActiveState=active\nSubState=x\nUnitFileState=enabled\n'
     ;;
   start|restart)
+    if [ "$2" = containerd.service ]; then
+      echo "containerd-faults: refuses to start" >> "$S/containerd_journal"
+      echo "Job for containerd.service failed because the control process exited with error code." >&2
+      exit "$(get rc_containerd 1)"
+    fi
     n=$(( $(get "count_$1" 0) + 1 )); echo $n > "$S/count_$1"
     rc=$(get "rc_$1_$n" 0)
     if [ "$rc" = 0 ]; then touch "$S/up"; echo active > "$S/active"; echo $((4242 + n)) > "$S/pid"
@@ -54,13 +69,16 @@ case "$1" in
   version) if [ -f "$S/up" ]; then echo 26.1.5+dfsg1; else echo "Cannot connect to the Docker daemon" >&2; exit 1; fi ;;
   info) cat "$S/info.json" 2>/dev/null || echo '{"SecurityOptions": null, "DockerRootDir": "/var/lib/docker"}' ;;
   import) cat > /dev/null; echo sha256:abc ;;
-  run) rc=$(cat "$S/rc_run" 2>/dev/null || echo 0); [ "$rc" = 0 ] || echo "docker: Error response from daemon: cannot start a stopped process: unknown." >&2; exit "$rc" ;;
+  run) rc=$(cat "$S/rc_run" 2>/dev/null || echo 0)
+       [ "$rc" = 0 ] || echo "docker: Error response from daemon: cannot start a stopped process: unknown." >&2
+       exit "$rc" ;;
   image) exit 0 ;;
 esac
 """
 
 JOURNALCTL = r"""#!/bin/bash
 echo "journalctl $*" >> "$FAKE_STATE/log"
+if [ "$2" = containerd.service ]; then cat "$FAKE_STATE/containerd_journal" 2>/dev/null; exit 0; fi
 echo "Starting docker.service - Docker Application Container Engine..."
 cat "$FAKE_STATE/journal" 2>/dev/null
 echo "docker.service: Failed with result 'exit-code'."
@@ -316,3 +334,62 @@ def test_a_verified_restart_saves_the_last_good_copy(tmp_path, fake):
     assert out["saved"] == [str(target)]
     assert copy.read_bytes() == target.read_bytes()
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+
+
+# --- containerd apart (docker-ce's unit: --containerd=/run/containerd/containerd.sock) ----------
+
+def test_containerd_that_answers_changes_nothing(tmp_path, fake):
+    import socket
+    path = str(tmp_path / "containerd.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(4)
+    try:
+        fake.up()
+        fake.set("containerd_sock", path)
+        out = run(tmp_path, state="started")
+    finally:
+        listener.close()
+    assert out["changed"] is False, out
+    assert [s["step"] for s in out["steps"]] == ["containerd", "check"]
+    assert "containerd answers at %s" % path in out["steps"][0]["detail"]
+    assert "systemctl start containerd.service" not in fake.log()
+
+
+def test_started_containerd_that_does_not_start_leaves_dockerd_running(tmp_path, fake):
+    fake.up()
+    fake.set("containerd_sock", str(tmp_path / "containerd.sock"))
+    out = run(tmp_path, state="started")
+    assert out["failed"] is True and out["changed"] is False and out["host_state"] == "running"
+    assert [s["step"] for s in out["steps"]] == ["containerd", "journal_containerd"]
+    assert "systemctl start containerd.service" in fake.log()
+    assert not [line for line in fake.log() if line.split()[1:3] in (["start", "docker.service"],
+                                                                     ["restart", "docker.service"])]
+    msg = out["msg"]
+    assert "uses the containerd at %s" % (tmp_path / "containerd.sock") in msg
+    assert "containerd.service is failed/failed" in msg
+    assert "containerd.service says: containerd-faults: refuses to start" in msg
+    assert "keeps running (pid 4242)" in msg and "This run changed nothing" in msg
+    assert "Job for" not in msg
+
+
+def test_restarted_containerd_that_does_not_start_restores_without_restarting(tmp_path, fake):
+    fake.up()
+    fake.set("containerd_sock", str(tmp_path / "containerd.sock"))
+    target, backup = files(tmp_path)
+    out = run(tmp_path, state="restarted", restore={str(target): str(backup)})
+    assert out["failed"] is True and out["rolled_back"] is True and out["changed"] is True
+    assert out["host_state"] == "running" and out["pid_after"] == 4242
+    assert [s["step"] for s in out["steps"]] == ["containerd", "journal_containerd", "restore_untouched"]
+    assert target.read_bytes() == b'{"log-driver": "json-file"}\n'
+    assert not [line for line in fake.log() if line.split()[1] in ("restart", "reset-failed")]
+    assert "dockerd was not restarted" in out["msg"]
+    assert "%s restored from %s" % (target, backup) in out["msg"]
+
+
+def test_containerd_check_mode_predicts_its_start(tmp_path, fake):
+    fake.up()
+    fake.set("containerd_sock", str(tmp_path / "containerd.sock"))
+    out = run(tmp_path, check=True, state="started")
+    assert out["changed"] is True and "would start containerd.service" in out["msg"]
+    assert "systemctl start containerd.service" not in fake.log()

@@ -368,3 +368,112 @@ def test_rollback_message(final, restored, removed, problems, must, must_not):
 def test_enable_failed_message():
     msg = rs.enable_failed_message("web1", "docker", "Unit file docker.service is masked.")
     assert "web1" in msg and "systemctl unmask docker.service" in msg and "reboot" in msg
+
+
+# --- containerd apart (docker-ce's and Debian's units: --containerd=/run/containerd/containerd.sock)
+
+# `systemctl show docker.service -p ExecStart` on the dockerce lab host (docker-ce's unit) and on
+# Debian's (trixie, forky: $DOCKER_OPTS from /etc/default/docker, expanded before this is read).
+DOCKERCE_COMMAND = "/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock"
+DEBIAN_COMMAND = "/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock "
+
+
+@pytest.mark.parametrize("command, address", [
+    (DOCKERCE_COMMAND, "/run/containerd/containerd.sock"),
+    (DEBIAN_COMMAND, "/run/containerd/containerd.sock"),
+    ("/usr/bin/dockerd --containerd /run/c.sock -H fd://", "/run/c.sock"),
+    ("/usr/bin/dockerd --containerd=unix:///run/c.sock", "/run/c.sock"),
+    # the last flag counts, as in dockerd's own parsing (a drop-in appending one)
+    ("/usr/bin/dockerd --containerd=/a.sock --containerd=/b.sock", "/b.sock"),
+    # dockerd starts its own containerd: nothing else must run
+    ("/usr/bin/dockerd -H fd://", ""),
+    ("/usr/bin/dockerd --containerd-namespace=moby", ""),
+    ("/usr/bin/dockerd --containerd", ""),
+    ("", ""),
+    ('/usr/bin/dockerd --label "unbalanced --containerd=/x.sock', "/x.sock"),
+])
+def test_containerd_address(command, address):
+    assert rs.containerd_address(command) == address
+
+
+@pytest.mark.parametrize("unit, wanted", [
+    # docker-ce's and Debian's docker.service: Wants=network-online.target containerd.service
+    ({"Wants": "network-online.target containerd.service", "Requires": "sysinit.target docker.socket"},
+     "containerd.service"),
+    ({"Requires": "containerd.service docker.socket"}, "containerd.service"),
+    ({"BindsTo": "containerd.service"}, "containerd.service"),
+    ({"Wants": "network-online.target", "Requires": "docker.socket"}, ""),
+    ({"Wants": "my-containerd.service"}, ""),
+    ({}, ""),
+])
+def test_containerd_unit(unit, wanted):
+    assert rs.containerd_unit(unit) == wanted
+
+
+STARTED_CONTAINERD = rs.Plan(state="started", enable=False, verify=False, probe=False, containerd=True)
+RESTART_CONTAINERD = rs.Plan(state="restarted", enable=False, verify=True, probe=True, containerd=True)
+
+
+@pytest.mark.parametrize("plan, outcomes, path", [
+    # containerd answers (or was started): the usual walks follow
+    (STARTED_CONTAINERD, {}, ["containerd", "check", "done"]),
+    (STARTED_CONTAINERD, {"check": False}, ["containerd", "check", "reset_failed", "start", "wait", "done"]),
+    (RESTART_CONTAINERD, {}, ["containerd", "reset_failed", "restart", "wait", "verify", "probe", "done"]),
+    (RESTART_CONTAINERD, {"restart": False},
+     ["containerd", "reset_failed", "restart"] + ROLLBACK + ["rolled_back"]),
+    # containerd does not start: dockerd is neither started nor restarted
+    (STARTED_CONTAINERD, {"containerd": False}, ["containerd", "journal_containerd", "containerd_down"]),
+    (STARTED_CONTAINERD, {"containerd": False, "journal_containerd": False},
+     ["containerd", "journal_containerd", "containerd_down"]),
+    (RESTART_CONTAINERD, {"containerd": False},
+     ["containerd", "journal_containerd", "restore_untouched", "containerd_down"]),
+    (RESTART_CONTAINERD, {"containerd": False, "restore_untouched": False},
+     ["containerd", "journal_containerd", "restore_untouched", "containerd_down"]),
+])
+def test_walk_with_containerd(plan, outcomes, path):
+    walked = rs.walk(plan, outcomes)
+    assert walked == path
+    if walked[-1] == "containerd_down":
+        assert not set(walked) & {"start", "restart", "start_previous", "reset_failed"}
+
+
+@pytest.mark.parametrize("final, running, text", [
+    ("containerd_down", True, "running"), ("containerd_down", False, "down"),
+    ("done", True, "running"), ("rolled_back", True, "running on the restored configuration"),
+])
+def test_host_state_with_containerd(final, running, text):
+    assert rs.host_state(final, running) == text
+
+
+CONTAINERD_FAILURE = ("nothing answers at /run/containerd/containerd.sock ([Errno 2] No such file or directory), "
+                      "containerd.service is failed/failed (unit file enabled, result exit-code), and "
+                      "`systemctl start containerd.service` failed (exit 1)")
+
+
+@pytest.mark.parametrize("state, pid, restored, must, must_not", [
+    ("started", 4242, [], ["web1: dockerd (docker.service) uses the containerd at /run/containerd/containerd.sock",
+                           "This run changed nothing", "keeps running (pid 4242)", "systemctl start containerd.service",
+                           "containerd.service says: containerd-faults: refuses", "journalctl -u containerd.service"],
+     ["Rolled back", "restarted"]),
+    ("started", 0, [], ["This run changed nothing", "dockerd stays down"], ["keeps running"]),
+    ("restarted", 4242, RESTORED, ["dockerd was not restarted", "/etc/docker/daemon.json restored from",
+                                   "keeps running on its previous configuration (pid 4242)",
+                                   "nothing of this change is in effect"], ["changed nothing"]),
+    ("restarted", 0, [], ["dockerd was not restarted", "no file to restore", "dockerd is not running"], []),
+])
+def test_containerd_down_message(state, pid, restored, must, must_not):
+    msg = rs.containerd_down_message("web1", "docker", state, "/run/containerd/containerd.sock",
+                                     "containerd.service", CONTAINERD_FAILURE,
+                                     ["containerd-faults: refuses to start"], pid=pid, restored=restored)
+    for text in must:
+        assert text in msg, text
+    for text in must_not:
+        assert text not in msg, text
+    assert CONTAINERD_FAILURE in msg
+
+
+def test_containerd_down_message_without_a_unit():
+    msg = rs.containerd_down_message("web1", "docker", "started", "/run/c.sock", "", "nothing answers at /run/c.sock",
+                                     [], pid=0)
+    assert "No unit of docker.service starts containerd" in msg and "/run/c.sock" in msg
+    assert "containerd left no error line" in msg
