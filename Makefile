@@ -83,8 +83,10 @@ lint: venv
 sanity: venv
 	tests/sanity/run.sh $(SANITY_ARGS)
 
+# Both runners: plain pytest from the checkout, and ansible-test units as a maintainer runs it.
 unit: venv
 	pytest tests/unit
+	tests/sanity/run.sh units $(UNITS_ARGS)
 
 molecule: venv images
 	molecule test --all

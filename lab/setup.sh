@@ -27,7 +27,7 @@ is_installed() {
 
 packages() {
   # gcc and libc6-dev build the static syscall probe of the integration tests (lab/syscall-probe.sh);
-  # shellcheck is run by ansible-test sanity (skipped with a warning when it is missing).
+  # ansible-test sanity runs the program shellcheck (and skips that test with a warning without it).
   local wanted=(make mmdebstrap python3-venv ca-certificates gcc libc6-dev shellcheck) missing=()
   # Any engine will do (docker.io, docker-ce, ...); install Debian's only when none is there.
   command -v dockerd >/dev/null 2>&1 || wanted+=(docker.io)

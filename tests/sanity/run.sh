@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# `ansible-test sanity` without docker: one run per controller Python, each in virtual environments
-# that ansible-test makes itself (--venv), with packages from PyPI only.
+# `ansible-test sanity` (or `ansible-test units`) without docker: one run per Python, each in
+# virtual environments that ansible-test makes itself (--venv), with packages from PyPI only.
 #
-#   tests/sanity/run.sh                    Python 3.11, 3.12 and 3.13 (SANITY_PYTHONS)
+#   tests/sanity/run.sh                    sanity on Python 3.11, 3.12 and 3.13 (SANITY_PYTHONS)
 #   tests/sanity/run.sh 3.12               one of them
 #   tests/sanity/run.sh 3.11 --test pep8   extra arguments go to ansible-test
+#   tests/sanity/run.sh units              `ansible-test units` instead (tests/unit), same Pythons
 #
 # Three things a plain `ansible-test sanity` in the checkout does not have:
 #
@@ -31,14 +32,16 @@ set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+COMMAND=sanity
+case "${1:-}" in sanity|units) COMMAND=$1; shift ;; esac
 BIN=${BIN:-$ROOT/.venv/bin}
 SANITY_DIR=${SANITY_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/containment-docker-sanity/$(printf %s "$ROOT" | sha256sum | cut -c1-12)}
 SANITY_PYTHONS=${SANITY_PYTHONS:-3.11 3.12 3.13}
 SANITY_MISSING=${SANITY_MISSING:-fail}
 PIP_CACHE=$HOME/.ansible/test/cache
 
-say() { printf 'sanity: %s\n' "$*"; }
-die() { printf 'sanity: ERROR: %s\n' "$*" >&2; exit 1; }
+say() { printf '%s: %s\n' "$COMMAND" "$*"; }
+die() { printf '%s: ERROR: %s\n' "$COMMAND" "$*" >&2; exit 1; }
 
 [ -x "$BIN/ansible-test" ] || die "$BIN/ansible-test not found; run 'make venv' first"
 
@@ -108,16 +111,23 @@ for py in "${pythons[@]}"; do
     continue
   fi
   pip_bootstrap "$py"
-  say "==== ansible-test sanity --venv --python $py ($dir/python$py)"
+  say "==== ansible-test $COMMAND --venv --python $py ($dir/python$py)"
   log=$(mktemp)
   rc=0
-  (cd "$dest" && PATH="$dir:$BIN:$PATH" "$BIN/ansible-test" sanity --venv --python "$py" "${args[@]}") \
+  (cd "$dest" && PATH="$dir:$BIN:$PATH" "$BIN/ansible-test" "$COMMAND" --venv --python "$py" "${args[@]}") \
     2>&1 | tee "$log" || rc=$?
   # ansible-test prints 'Running sanity test "NAME"' per test (and per Python for compile and
   # import), and on failure 'FATAL: The N sanity test(s) listed below (out of M) failed.'
-  ran=$(grep -c '^Running sanity test' "$log" || true)
+  if [ "$COMMAND" = units ]; then
+    ran=$(grep -oE '[0-9]+ passed' "$log" | tail -1 || true)
+  else
+    ran="$(grep -c '^Running sanity test' "$log" || true) tests run"
+  fi
   if [ "$rc" -eq 0 ]; then
-    summary+=("python $py: passed ($ran tests run)")
+    summary+=("python $py: passed ($ran)")
+  elif [ "$COMMAND" = units ]; then
+    summary+=("python $py: FAILED: $(grep -E '[0-9]+ (failed|error)' "$log" | tail -1 || echo "exit $rc")")
+    failed+=("$py")
   else
     summary+=("python $py: FAILED: $(grep -m1 -oE 'The [0-9]+ sanity test\(s\) listed below \(out of [0-9]+\) failed' "$log" \
       || echo "exit $rc")")

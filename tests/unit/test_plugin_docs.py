@@ -7,6 +7,8 @@ import os
 import pytest
 import yaml
 
+from ansible_collections.containment.docker.tests.unit.helpers import COLLECTIONS_DIR
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PLUGINS = sorted(
     os.path.join(kind, name)
@@ -51,15 +53,16 @@ def test_ansible_doc_renders_every_module_and_filter(tmp_path):
     import subprocess
     import sys
 
-    bindir = os.path.dirname(sys.executable)
     names = {"module": [], "filter": []}
     for relpath in PLUGINS:
         kind, name = relpath.split(os.sep)
         names["module" if kind == "modules" else "filter"].append("containment.docker." + name[:-3])
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "collections"),
+    # `python -m ansible.cli.doc` is ansible-doc: ansible-test units has no ansible-doc script in
+    # its virtual environment, only the ansible package on the path.
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_DIR,
                ANSIBLE_LOCAL_TEMP=str(tmp_path), ANSIBLE_HOME=str(tmp_path))
     for kind, plugins in names.items():
-        proc = subprocess.run([os.path.join(bindir, "ansible-doc"), "-t", kind, "--json"] + plugins,
+        proc = subprocess.run([sys.executable, "-m", "ansible.cli.doc", "-t", kind, "--json"] + plugins,
                               capture_output=True, text=True, env=env, cwd=str(tmp_path), check=False)
         assert proc.returncode == 0 and "ERROR" not in proc.stderr, proc.stderr
         docs = json.loads(proc.stdout)

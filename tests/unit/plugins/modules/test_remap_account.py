@@ -13,7 +13,7 @@ import stat
 
 import pytest
 
-from conftest import run_module_file
+from ansible_collections.containment.docker.tests.unit.helpers import run_module_file
 
 
 def run_module(tmp_path, check=False, diff=False, login_defs='UID_MIN 1000\nGID_MIN 1000\n', **args):

@@ -11,7 +11,7 @@ import stat
 
 import pytest
 
-from conftest import run_module_file
+from ansible_collections.containment.docker.tests.unit.helpers import run_module_file
 
 DEF = 'dockremap:165536:65536\n'
 

@@ -14,6 +14,7 @@ import yaml
 
 from ansible.plugins.filter.core import to_nice_json
 
+from ansible_collections.containment.docker.tests.unit.helpers import POLICY_FILE, REPO_ROOT
 from ansible_collections.containment.docker.plugins.filter import seccomp_plan as plan_filter
 from ansible_collections.containment.docker.plugins.filter.seccomp_profile import seccomp_profile
 from ansible_collections.containment.docker.plugins.module_utils.seccomp_policy import (
@@ -25,8 +26,6 @@ from ansible_collections.containment.docker.plugins.module_utils.seccomp_policy 
     render_profile,
 )
 
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-POLICY_FILE = os.path.join(REPO_ROOT, "files", "seccomp", "default-policy.yml")
 
 # What `dockerd --version` prints on the lab hosts (containment-lead-1, containment-lead-2).
 DOCKERD_20 = "Docker version 20.10.24+dfsg1, build 5d6db84"
@@ -164,7 +163,9 @@ WEIRD = [None, True, 0, -1, 3.5, "", " ", "..", "/", "builtin", "EPERM", "26.1.5
 
 @pytest.mark.parametrize("argument", ["engine_version", "dockerd_version", "profile_path", "denied",
                                       "allowed", "errno", "unknown_engine"])
-@pytest.mark.parametrize("value", WEIRD, ids=repr)
+# ids by position: repr(object()) holds an address, which differs between pytest-xdist workers
+# (ansible-test units runs them), and workers must collect the same ids.
+@pytest.mark.parametrize("value", WEIRD, ids=["%d-%s" % (i, type(v).__name__) for i, v in enumerate(WEIRD)])
 def test_never_raises_for_operator_input(policy, argument, value):
     result = run(policy, **{argument: value})
     assert set(result) == {"error", "warnings", "engine", "render_for", "effective_path", "profile"}

@@ -1,14 +1,8 @@
 # -*- coding: utf-8 -*-
 """Tables for the pure subid planner (plugins/module_utils/subid.py): field faults A and B."""
 
-import os
-import sys
 
 import pytest
-
-_COLLECTIONS = os.path.join(os.path.dirname(__file__), '..', '..', 'collections')
-if os.path.abspath(_COLLECTIONS) not in sys.path:
-    sys.path.insert(0, os.path.abspath(_COLLECTIONS))
 
 from ansible_collections.containment.docker.plugins.module_utils.subid import (  # noqa: E402
     MAX_ID,

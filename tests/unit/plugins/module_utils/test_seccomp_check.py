@@ -18,6 +18,7 @@ import re
 import pytest
 import yaml
 
+from ansible_collections.containment.docker.tests.unit.helpers import POLICY_FILE, SECCOMP_FIXTURES
 from ansible_collections.containment.docker.plugins.module_utils import libseccomp
 from ansible_collections.containment.docker.plugins.module_utils.seccomp_check import (
     check_profile,
@@ -28,12 +29,10 @@ from ansible_collections.containment.docker.plugins.module_utils.seccomp_check i
 )
 from ansible_collections.containment.docker.plugins.module_utils.seccomp_policy import render_profile
 
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-POLICY_FILE = os.path.join(REPO_ROOT, "files", "seccomp", "default-policy.yml")
 PROFILE = "/etc/docker/seccomp/containment.json"
 
 
-FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "seccomp")
+FIXTURES = SECCOMP_FIXTURES
 REFERENCES = sorted(name for name in os.listdir(FIXTURES) if name.endswith(".json"))
 # Allowed by moby's defaults from 28.2 on, unknown to libseccomp 2.5.4 (Debian 12).
 NEWER_THAN_2_5_4 = {"getxattrat", "listmount", "listxattrat", "lsm_get_self_attr", "lsm_list_modules",
@@ -175,7 +174,8 @@ def test_base_profile_of_these_tables_passes():
     ("", r"the file is empty: dockerd starts, then every container start fails"),
     ("\n  \t\n", r"the file is whitespace only"),
     (b"", r"the file is empty"),
-    ("{\"defaultAction\": \"SCMP_ACT_ERRNO\",}", r"line 1 column 36: not valid JSON"),
+    # Python 3.13 (Debian 13's) names the trailing comma itself, column 35; 3.11 the brace after it.
+    ("{\"defaultAction\": \"SCMP_ACT_ERRNO\",}", r"line 1 column 3[56]: not valid JSON"),
     ("defaultAction: SCMP_ACT_ERRNO\n", r"line 1 column 1: not valid JSON"),
     ("{\"defaultAction\": \"SCMP_ACT_ERRNO\"}\n{\"defaultAction\": \"SCMP_ACT_ERRNO\"}\n",
      r"line 2 column 1: a second JSON value after the profile"),

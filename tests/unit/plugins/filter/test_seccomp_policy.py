@@ -16,6 +16,7 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.containment.docker.tests.unit.helpers import POLICY_FILE, REPO_ROOT, SECCOMP_FIXTURES
 from ansible_collections.containment.docker.plugins.filter.seccomp_engine_version import (
     seccomp_engine_version,
 )
@@ -33,9 +34,7 @@ from ansible_collections.containment.docker.plugins.module_utils.seccomp_policy 
     render_profile,
 )
 
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-POLICY_FILE = os.path.join(REPO_ROOT, "files", "seccomp", "default-policy.yml")
-FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "seccomp")
+FIXTURES = SECCOMP_FIXTURES
 
 # Fixture file -> the release tag it was extracted from (fixtures/seccomp/README.md), which the
 # policy data names as each line's `default`.

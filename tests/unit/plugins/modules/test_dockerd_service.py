@@ -12,7 +12,7 @@ import stat
 
 import pytest
 
-from conftest import run_module_file
+from ansible_collections.containment.docker.tests.unit.helpers import run_module_file
 
 SYSTEMCTL = r"""#!/bin/bash
 S="$FAKE_STATE"

@@ -5,7 +5,7 @@ import ctypes.util
 
 import pytest
 
-from conftest import run_module_file
+from ansible_collections.containment.docker.tests.unit.helpers import run_module_file
 
 pytestmark = pytest.mark.skipif(ctypes.util.find_library("seccomp") is None,
                                 reason="libseccomp2 is not installed (docker.io depends on it)")
