@@ -9,7 +9,7 @@
 dockerd uses) and calls ``host_checks``. The controller adds the profile-content check
 (``profile_check``, from ``seccomp_policy.review``) and turns the hosts into the fleet report,
 JUnit XML and the summary table (``fleet_report``, ``junit_xml``, ``summary_table``). Tested as
-tables in tests/unit/test_audit.py.
+tables in tests/unit/plugins/module_utils/test_audit.py.
 
 Every check is ``dict(id, title, cis, status, why)``; status is ``pass``, ``fail`` or ``n/a``
 and ``why`` is one sentence an operator can act on.

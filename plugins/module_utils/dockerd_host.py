@@ -7,7 +7,7 @@ running process, the engine's state, and the preflight decisions made from them.
 
 Nothing here runs a command or reads a file: ``dockerd_probe`` gathers the texts, these functions
 read them, and the modules (``dockerd_facts``, ``dockerd_preflight``) wire the two together. Every
-function is tested as a table in tests/unit/test_dockerd_host.py.
+function is tested as a table in tests/unit/plugins/module_utils/test_dockerd_host.py.
 
 Facts relied on, and where they come from:
 

@@ -5,7 +5,7 @@
 """Which image store dockerd uses now and which it will use after the restart: the graph-driver
 store (``overlay2`` and friends under the data root) or the containerd image store (containerd's
 snapshotters, feature ``containerd-snapshotter``). Pure functions; tested as tables in
-tests/unit/test_image_store.py.
+tests/unit/plugins/module_utils/test_image_store.py.
 
 A switch from one store to the other hides every image and container of the store left behind
 (they are kept, not deleted; switching back shows them again), exactly as a data-root switch

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Decisions of the ``dockerd_service`` module: the restart / rollback state machine and the texts.
 
-Everything here is pure (no host access), so it is tested as tables in tests/unit/test_restart.py.
+Everything here is pure (no host access), so it is tested as tables in tests/unit/plugins/module_utils/test_restart.py.
 The module's ``main()`` only executes the step ``next_step`` names and records what happened.
 
 The two walks through the machine::

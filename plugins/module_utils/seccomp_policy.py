@@ -6,7 +6,7 @@
 
 The policy data lives in ``files/seccomp/default-policy.yml`` (schema 1, documented in the file).
 Nothing here touches a host: the functions take plain data and return plain data, so they are
-unit tested with tables of inputs (tests/unit/test_seccomp_policy.py) and used by the filter
+unit tested with tables of inputs (tests/unit/plugins/filter/test_seccomp_policy.py) and used by the filter
 plugins ``containment.docker.seccomp_plan`` (the seccomp role's preflight: :func:`plan`),
 ``containment.docker.seccomp_profile`` and ``containment.docker.seccomp_engine_version``.
 

@@ -13,7 +13,7 @@ remapped on the graph-driver store. What each engine line does with that, on the
   the containerd store, hardened, with the images hidden (kept on disk) and the volumes still there.
 
 Engines 29.0 and later refuse to start with the key and remap together; no lab engine runs 29, so
-that row is proven by the unit tables (tests/unit/test_image_store.py) against moby's source.
+that row is proven by the unit tables (tests/unit/plugins/module_utils/test_image_store.py) against moby's source.
 """
 
 from __future__ import annotations
