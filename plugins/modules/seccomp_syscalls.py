@@ -43,6 +43,17 @@ options:
     description: Fail instead of warning when libseccomp cannot be loaded.
     type: bool
     default: false
+  sources:
+    description:
+      - Where the names come from, as C(variable name: list of names), for example
+        C({seccomp_denied_syscalls: [chroot], seccomp_allowed_syscalls: [ptrace]}). An unknown name
+        is reported with the variable(s) that hold it, so the operator knows what to correct.
+    type: dict
+    default: {}
+  host:
+    description: Name of the host in messages (the inventory name); defaults to the host's own name.
+    type: str
+    default: ""
   dockerd_version:
     description:
       - Also read the installed engine's version (C(dockerd --version)) in the same round trip, for
@@ -101,6 +112,8 @@ unknown:
   sample: []
 """
 
+import socket
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.containment.docker.plugins.module_utils.libseccomp import (
@@ -110,6 +123,13 @@ from ansible_collections.containment.docker.plugins.module_utils.libseccomp impo
 )
 
 
+def describe_unknown(name, sources):
+    """'name' or 'name (in seccomp_denied_syscalls)': the variables whose list holds the name."""
+    holders = sorted(var for var, names in (sources or {}).items()
+                     if isinstance(names, (list, tuple)) and name in names)
+    return "%s (in %s)" % (name, " and ".join(holders)) if holders else name
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -117,6 +137,8 @@ def main():
             library=dict(type="str", default="libseccomp.so.2"),
             required=dict(type="bool", default=False),
             dockerd_version=dict(type="bool", default=False),
+            sources=dict(type="dict", default={}),
+            host=dict(type="str", default=""),
         ),
         supports_check_mode=True,
     )
@@ -150,12 +172,13 @@ def main():
     result["checked"] = True
     result["numbers"], result["unknown"] = resolve(lib, module.params["names"])
     if result["unknown"]:
+        host = module.params["host"] or socket.gethostname()
         module.fail_json(
-            msg="libseccomp %s on this host does not know the syscall(s) %s; runc would ignore "
-                "them and the profile would not deny or allow what was asked. Correct the names in "
-                "seccomp_denied_syscalls / seccomp_allowed_syscalls (see `man 2 syscalls`). "
-                "Nothing was changed."
-                % (result["libseccomp_version"], ", ".join(result["unknown"])),
+            msg="%s: libseccomp %s does not know the syscall(s) %s; runc would ignore them and the "
+                "profile would not deny or allow what was asked. Correct the names (see `man 2 "
+                "syscalls`). Nothing was changed."
+                % (host, result["libseccomp_version"], ", ".join(
+                    describe_unknown(name, module.params["sources"]) for name in result["unknown"])),
             **result
         )
     module.exit_json(**result)

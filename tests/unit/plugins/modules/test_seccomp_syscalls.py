@@ -53,3 +53,13 @@ def test_a_library_without_libseccomp_symbols_counts_as_not_loaded(tmp_path):
                           required=True)
     assert out["checked"] is False and out["failed"] is True
     assert "libc.so.6" in out["msg"] and "were not checked" in out["msg"]
+
+
+def test_unknown_names_are_reported_with_the_host_and_the_variable_holding_them(tmp_path):
+    out = run_module_file("seccomp_syscalls", tmp_path, names=["chroot", "chrooot", "ptracee"], host="web1",
+                          sources={"seccomp_denied_syscalls": ["chroot", "chrooot"],
+                                   "seccomp_allowed_syscalls": ["ptracee"]})
+    assert out["failed"] is True
+    assert out["msg"].startswith("web1: libseccomp ")
+    assert "chrooot (in seccomp_denied_syscalls), ptracee (in seccomp_allowed_syscalls)" in out["msg"]
+    assert "Nothing was changed." in out["msg"]
