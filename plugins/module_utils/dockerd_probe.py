@@ -52,7 +52,9 @@ def _run(module, argv, allow_rc=(0,)):
     return rc, out, err
 
 
-def _read(path, binary=False):
+def read_file(path, binary=False):
+    """A file's content (bytes when ``binary``), None when it does not exist; any other error
+    raises ProbeError (a probe that errors is an error, never "nothing found")."""
     try:
         with open(path, "rb" if binary else "r") as handle:
             return handle.read()
@@ -87,7 +89,7 @@ def read_unit(module, service):
     env = {}
     env_sources = []
     for path, optional in parse_environment_files_property(props.get("EnvironmentFiles")):
-        text = _read(path)
+        text = read_file(path)
         if text is None:
             if not optional:
                 env_sources.append("%s (missing)" % path)
@@ -119,10 +121,10 @@ def read_process(pid):
     """argv and start time of the running dockerd, {} when there is none."""
     if not pid:
         return {}
-    data = _read("/proc/%d/cmdline" % pid, binary=True)
-    stat = _read("/proc/%d/stat" % pid)
+    data = read_file("/proc/%d/cmdline" % pid, binary=True)
+    stat = read_file("/proc/%d/stat" % pid)
     now = time.time()
-    uptime = _read("/proc/uptime")
+    uptime = read_file("/proc/uptime")
     if data is None or stat is None:
         raise ProbeError("systemd names pid %d as dockerd, but /proc/%d is gone; run again" % (pid, pid))
     try:
@@ -201,7 +203,7 @@ def gather(module, service="docker", config_path="/etc/docker/daemon.json", watc
     process = read_process(unit["main_pid"]) if unit["active_state"] in ("active", "reloading") else {}
     state = read_engine(module, unit) if engine else dict(answers=False, info={}, containers=[], volumes=0)
     config_stat = _stat(config_path)
-    text = _read(config_path) if config_stat is not None else None
+    text = read_file(config_path) if config_stat is not None else None
     files = []
     for path in [config_path] + [p for p in watched if p and p != config_path]:
         st = config_stat if path == config_path else (_stat(path) if os.path.isabs(path) else None)

@@ -110,24 +110,14 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.containment.docker.plugins.module_utils.audit import host_checks, profile_in_use
-from ansible_collections.containment.docker.plugins.module_utils.dockerd_probe import ProbeError, gather
+from ansible_collections.containment.docker.plugins.module_utils.dockerd_probe import ProbeError, gather, read_file
 from ansible_collections.containment.docker.plugins.module_utils.engine_version import format_engine_version
-
-
-def _read(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ProbeError("cannot read %s: %s" % (path, exc))
 
 
 def read_profile(path):
     if not path.startswith("/"):
         return dict(path=path, exists=False, sha256="", content=None)
-    data = _read(path)
+    data = read_file(path, binary=True)
     if data is None:
         return dict(path=path, exists=False, sha256="", content=None)
     try:
@@ -176,8 +166,8 @@ def main():
         used = profile_in_use(info) or wanted_profile
         profile = read_profile(used)
         journal, journal_read = read_journal(module, (facts["process"] or {}).get("pid"))
-        subuid = _read(params["subuid_path"])
-        subgid = _read(params["subgid_path"])
+        subuid = read_file(params["subuid_path"], binary=True)
+        subgid = read_file(params["subgid_path"], binary=True)
     except ProbeError as exc:
         module.fail_json(msg="a read-only probe failed: %s" % to_native(exc))
     try:

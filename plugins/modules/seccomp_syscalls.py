@@ -45,9 +45,9 @@ options:
     default: false
   sources:
     description:
-      - Where the names come from, as C(variable name: list of names), for example
+      - "Where the names come from, as C(variable name: list of names), for example
         C({seccomp_denied_syscalls: [chroot], seccomp_allowed_syscalls: [ptrace]}). An unknown name
-        is reported with the variable(s) that hold it, so the operator knows what to correct.
+        is reported with the variable(s) that hold it, so the operator knows what to correct."
     type: dict
     default: {}
   host:
