@@ -80,6 +80,21 @@ def parse_systemctl_show(text):
     return props
 
 
+def parse_systemctl_show_units(text):
+    """``systemctl show UNIT1 UNIT2 ...`` output: one dict per unit (systemctl separates them with a
+    blank line), each read as ``parse_systemctl_show`` reads one."""
+    blocks, current = [], []
+    for line in (text or "").splitlines():
+        if line.strip():
+            current.append(line)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return [parse_systemctl_show("\n".join(block)) for block in blocks]
+
+
 _ARGV_RE = re.compile(r"argv\[\]=(.*?) ; ")
 
 

@@ -51,6 +51,8 @@ import re
 import shlex
 from collections import namedtuple
 
+from ansible_collections.containment.docker.plugins.module_utils.dockerd_host import parse_systemctl_show_units
+
 STARTED = "started"
 RESTARTED = "restarted"
 
@@ -215,20 +217,10 @@ def walk(plan, outcomes):
 # systemctl show
 
 def parse_systemctl_show(text):
-    """``systemctl show UNIT... -p A -p B`` output as a list of dicts, one per unit (blank line apart)."""
-    units, current = [], {}
-    for line in text.splitlines():
-        if not line.strip():
-            if current:
-                units.append(current)
-                current = {}
-            continue
-        key, sep, value = line.partition("=")
-        if sep:
-            current[key.strip()] = value.strip()
-    if current:
-        units.append(current)
-    return units
+    """``systemctl show UNIT... -p A -p B`` output as a list of dicts, one per unit (blank line
+    apart), with one string per property (a property printed twice keeps its last value)."""
+    return [dict((key, value[-1] if isinstance(value, list) else value) for key, value in unit.items())
+            for unit in parse_systemctl_show_units(text)]
 
 
 def containerd_address(command):

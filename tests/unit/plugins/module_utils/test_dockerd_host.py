@@ -67,6 +67,17 @@ def test_systemctl_show_keeps_repeated_keys():
     assert props == {"A": ["1", "2"], "B": "x=y"}
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Id=docker.service\nActiveState=active\n\nId=containerd.service\nActiveState=failed\n",
+     [{"Id": "docker.service", "ActiveState": "active"}, {"Id": "containerd.service", "ActiveState": "failed"}]),
+    ("\n\nId=a\n\n\n", [{"Id": "a"}]),
+    ("", []),
+    ("Id=a\nExecStart=x\nExecStart=y\n", [{"Id": "a", "ExecStart": ["x", "y"]}]),
+])
+def test_systemctl_show_of_several_units(text, expected):
+    assert h.parse_systemctl_show_units(text) == expected
+
+
 @pytest.mark.parametrize("value, expected", [
     (EXEC_START_DEBIAN, "/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS"),
     ("", ""),
