@@ -1,10 +1,11 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Figures for bench/run.sh (standard library only).
 
   figures.py count RUN.json          one TSV line per host from an ansible.posix.json log:
                                      host, remote_tasks, all_tasks, remote_execs, changed, failed
                                      (failed tasks are printed to stderr)
-  figures.py table RESULTS.tsv       the summary table of a results file written by run.sh
+  figures.py table RESULTS.tsv       the summary table of a results file written by run.sh, and
+                                     whether the targets of issue 6 hold (see targets())
 
 Counting rule for tasks per host: every task result recorded for the host (Gathering Facts and
 handlers included) that is not skipped. `all_tasks` counts them all; `remote_tasks` leaves out the
@@ -88,6 +89,7 @@ def table(path):
     runs = defaultdict(dict)      # (kind, phase) -> {(rep): wall}
     per_host = defaultdict(lambda: defaultdict(list))
     failed_runs = []
+    restarts_seen = defaultdict(list)   # (kind, phase) -> [(changed, restarts)] per host and run
     meta = {}
     with open(path, encoding="utf-8") as handle:
         header = handle.readline().rstrip("\n").split("\t")
@@ -99,6 +101,7 @@ def table(path):
                 failed_runs.append("%s %s rep %s (rc %s)" % (row["kind"], row["phase"], row["rep"], row["rc"]))
             for col in ("remote_tasks", "all_tasks", "remote_execs", "changed", "restarts"):
                 per_host[key][col].append(int(row[col]))
+            restarts_seen[key].append((int(row["changed"]), int(row["restarts"])))
             meta = row
     order = [("naive", "first"), ("naive", "rerun"), ("site", "first"), ("site", "rerun")]
     print()
@@ -117,14 +120,19 @@ def table(path):
                      spread(h["remote_execs"], "%d"), spread(h["changed"], "%d"),
                      spread(h["restarts"], "%d")))
     print()
+    ratios = {}
     for phase in ("first", "rerun"):
         naive, site = runs.get(("naive", phase)), runs.get(("site", phase))
         if not naive or not site:
             continue
         ratio = statistics.median(site.values()) / statistics.median(naive.values())
+        ratios[phase] = ratio
         paired = [site[r] / naive[r] for r in site if r in naive]
         print("site/naive %-6s %.2fx  (median of medians; per repetition %s)" % (
             phase, ratio, " ".join("%.2f" % p for p in paired)))
+    print()
+    for line in targets(int(meta.get("hosts", "1") or 1), ratios, restarts_seen):
+        print(line)
     print()
     print("tasks/host: task results per host, not skipped, that reach the host (controller-only")
     print("actions left out; facts and handlers included; a loop once). execs/host counts loop items.")
@@ -132,6 +140,33 @@ def table(path):
     if failed_runs:
         print()
         print("FAILED RUNS: " + "; ".join(failed_runs))
+
+
+def targets(hosts, ratios, restarts_seen):
+    """Lines 'target ... HOLDS|MISSED' for issue 6's targets, from this run's figures.
+
+    ratios: phase -> site/naive ratio of medians; restarts_seen: (kind, phase) -> [(changed, restarts)].
+    First run at most 1.5x on one host, 1.2x on more; re-run at most 1.0x; site's first run restarts
+    dockerd exactly once on each host it changed, and its re-run restarts none.
+    """
+    lines = []
+    first_limit = 1.5 if hosts == 1 else 1.2
+    for phase, limit in (("first", first_limit), ("rerun", 1.0)):
+        if phase in ratios:
+            lines.append("target %-44s %.2fx  %s" % (
+                "%s: site/naive <= %.1fx (%d host%s)" % (phase, limit, hosts, "" if hosts == 1 else "s"),
+                ratios[phase], "HOLDS" if ratios[phase] <= limit + 1e-9 else "MISSED"))
+    first = restarts_seen.get(("site", "first"), [])
+    if first:
+        bad = [(c, r) for c, r in first if (c > 0 and r != 1) or (c == 0 and r != 0)]
+        lines.append("target %-44s %s" % ("first: one restart per changed host, site", "HOLDS" if not bad else
+                                          "MISSED (changed/restarts: %s)" % ", ".join("%d/%d" % b for b in bad)))
+    rerun = restarts_seen.get(("site", "rerun"), [])
+    if rerun:
+        extra = sum(r for _changed, r in rerun)
+        lines.append("target %-44s %s" % ("rerun: no restart, site", "HOLDS" if extra == 0 else
+                                          "MISSED (%d restart(s))" % extra))
+    return lines
 
 
 def main(argv):

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Benchmark: site.yml against a naive six-task playbook with the same end state (bench/naive.yml),
-# on fresh lab hosts over the community.docker.docker connection. Prints figures; not a test.
+# on fresh lab hosts over the community.docker.docker connection or SSH. Prints figures; not a test.
 #
 #   bench/run.sh                                   (after `make setup`, as root, from the checkout)
-#   REPS=5 HOSTS=8 PLATFORM=mixed bench/run.sh
+#   REPS=5 HOSTS=8 PLATFORM=mixed CONNECTION=ssh bench/run.sh
+#   bench/all.sh                                   the four runs the README quotes (1 and 8 hosts,
+#                                                  docker and ssh)
 #
 # Options (environment):
 #   REPS       repetitions (default 3)
 #   HOSTS      lab hosts per run (default 1)
 #   PLATFORM   bookworm (docker.io 20.10, default) | trixie (26.1) | mixed (odd hosts bookworm,
 #              even hosts trixie)
+#   CONNECTION docker (community.docker.docker, default) | ssh (lab hosts with openssh-server from
+#              lab/ssh-images.sh, started by lab/ssh-up.sh: the lab's own key, host keys checked;
+#              each ansible-playbook run gets its own ControlPersist socket directory, so every run
+#              pays for its SSH connections once, as a nightly run would)
 #   BENCH_KEEP=1      leave the last lab hosts running at the end (default: removed)
 #   BENCH_TIMEOUT     seconds one ansible-playbook run may take (default 1800)
 #
@@ -19,8 +25,11 @@
 # ansible.posix.json:
 #   ansible-playbook -i bench/.cache/inventory.yml bench/naive.yml
 #   ansible-playbook -i bench/.cache/inventory.yml site.yml -e '{"seccomp_denied_syscalls":["chroot"]}'
-# Lab hosts are containment-bench-<n> (lab/up.sh and lab/down.sh with LAB_PREFIX=containment-bench
-# and LAB_INVENTORY=bench/.cache/inventory.yml): the demo's and Molecule's hosts are not touched.
+# site.yml runs with its defaults, rolling batches included (serial 25%: 8 hosts go in 4 batches of
+# 2); both playbooks with the repository's ansible.cfg (pipelining on, forks 25, ControlPersist).
+# Lab hosts are containment-bench-<n> (lab/up.sh or lab/ssh-up.sh, and lab/down.sh, with
+# LAB_PREFIX=containment-bench and LAB_INVENTORY=bench/.cache/inventory.yml): the demo's, the
+# fleet's and Molecule's hosts are not touched.
 #
 # Measured per run: wall seconds of ansible-playbook; per host the tasks that reach the host (see
 # bench/figures.py for the counting rule), `changed` from the recap, and dockerd restarts (starts
@@ -43,6 +52,7 @@ ROOT=$PWD
 REPS=${REPS:-3}
 HOSTS=${HOSTS:-1}
 PLATFORM=${PLATFORM:-bookworm}
+CONNECTION=${CONNECTION:-docker}
 BENCH_KEEP=${BENCH_KEEP:-0}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 
@@ -60,6 +70,7 @@ die() { printf 'bench: ERROR: %s\n' "$*" >&2; exit 2; }
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer (got '$REPS')"
 [[ $HOSTS =~ ^[1-9][0-9]*$ ]] || die "HOSTS must be a positive integer (got '$HOSTS')"
 case "$PLATFORM" in bookworm|trixie|mixed) ;; *) die "PLATFORM must be bookworm, trixie or mixed (got '$PLATFORM')" ;; esac
+case "$CONNECTION" in docker|ssh) ;; *) die "CONNECTION must be docker or ssh (got '$CONNECTION')" ;; esac
 [ -x "$ROOT/.venv/bin/ansible-playbook" ] || die "no .venv/bin/ansible-playbook: run 'make setup' first"
 docker info >/dev/null 2>&1 || die "no running Docker engine: run 'make setup' first"
 
@@ -84,9 +95,11 @@ mapfile -t platforms < <(printf '%s\n' "${PLATFORM_OF[@]}" | sort -u)
 
 mkdir -p "$LOGS"
 
-lab() {   # lab/up.sh or lab/down.sh on the benchmark's own lab; output to the lab log
-  LAB_PREFIX=$PREFIX LAB_HOSTS="$layout" LAB_INVENTORY=$INVENTORY "lab/$1.sh" >>"$LOGS/lab.log" 2>&1 \
-    || { tail -n 20 "$LOGS/lab.log" >&2; die "lab/$1.sh failed (log: $LOGS/lab.log)"; }
+lab() {   # lab/up.sh (lab/ssh-up.sh) or lab/down.sh on the benchmark's own lab; output to the lab log
+  local script=$1
+  [ "$CONNECTION" = ssh ] && [ "$1" = up ] && script=ssh-up
+  LAB_PREFIX=$PREFIX LAB_HOSTS="$layout" LAB_INVENTORY=$INVENTORY "lab/$script.sh" >>"$LOGS/lab.log" 2>&1 \
+    || { tail -n 20 "$LOGS/lab.log" >&2; die "lab/$script.sh failed (log: $LOGS/lab.log)"; }
 }
 
 # shellcheck disable=SC2317  # called by the EXIT trap
@@ -179,6 +192,7 @@ run_one() {
   fi
   t0=$(date +%s.%N)
   rc=0
+  ANSIBLE_SSH_CONTROL_PATH_DIR=$CACHE/cp/$STAMP-$rep-$kind-$phase \
   ANSIBLE_STDOUT_CALLBACK=ansible.posix.json timeout "$BENCH_TIMEOUT" "${cmd[@]}" \
     >"$log.json" 2>"$log.stderr" || rc=$?
   t1=$(date +%s.%N)
@@ -195,7 +209,7 @@ run_one() {
     [ "$pid0:$start0" != "$pid1:$start1" ] && changed_pid=1
     restarts=$((starts > changed_pid ? starts : changed_pid))
     IFS=$'\t' read -r r_tasks a_tasks execs changed failed <<<"${fig[$h]:-$(tsv 0 0 0 0 1)}"
-    tsv "$STAMP" "$rep" "$kind" "$phase" "$PLATFORM" "$HOSTS" docker "$wall" "$rc" "$h" "${PLATFORM_OF[$h]}" \
+    tsv "$STAMP" "$rep" "$kind" "$phase" "$PLATFORM" "$HOSTS" "$CONNECTION" "$wall" "$rc" "$h" "${PLATFORM_OF[$h]}" \
       "$r_tasks" "$a_tasks" "$execs" "$changed" "$failed" "$restarts" "$starts" "$changed_pid" >>"$RESULTS"
     sum_tasks+="$r_tasks " sum_changed+="$changed " sum_restarts+="$restarts "
   done
@@ -226,7 +240,11 @@ run_block() {
   done
 }
 
-say "REPS=$REPS HOSTS=$HOSTS PLATFORM=$PLATFORM; logs $LOGS"
+say "REPS=$REPS HOSTS=$HOSTS PLATFORM=$PLATFORM CONNECTION=$CONNECTION; logs $LOGS"
+if [ "$CONNECTION" = ssh ]; then
+  lab/ssh-images.sh "${platforms[@]}" >>"$LOGS/lab.log" 2>&1 \
+    || { tail -n 20 "$LOGS/lab.log" >&2; die "lab/ssh-images.sh failed (log: $LOGS/lab.log)"; }
+fi
 render_profiles
 for ((rep = 1; rep <= REPS; rep++)); do
   if ((rep % 2)); then order=(naive site); else order=(site naive); fi
