@@ -200,6 +200,14 @@ from ansible_collections.containment.docker.plugins.module_utils.engine_version 
 from ansible_collections.containment.docker.plugins.module_utils.seccomp_check import seccomp_setting_problems
 
 
+def nothing_changed(problems):
+    """The problems as one message ending in 'Nothing was changed.' once (some already say so)."""
+    message = " ".join(problems).rstrip()
+    if not message.lower().endswith("nothing was changed."):
+        message += " Nothing was changed."
+    return message
+
+
 def input_problems(params, host):
     problems = []
     if not os.path.isabs(params["config_path"]):
@@ -235,7 +243,7 @@ def main():
     host = params["host"] or socket.gethostname()
     problems = input_problems(params, host)
     if problems:
-        module.fail_json(msg=" ".join(problems) + " Nothing was changed.", problems=problems)
+        module.fail_json(msg=nothing_changed(problems), problems=problems)
     try:
         facts = gather(module, params["service"], params["config_path"], params["watched"])
     except ProbeError as exc:
@@ -270,7 +278,7 @@ def main():
         problems=decision["problems"],
     )
     if decision["problems"]:
-        module.fail_json(msg=" ".join(decision["problems"]) + " Nothing was changed.", **result)
+        module.fail_json(msg=nothing_changed(decision["problems"]), **result)
     module.exit_json(**result)
 
 

@@ -4,7 +4,7 @@ outcome 3; field fault F21). Pure: passwd and group databases are passed in as d
 
 import pytest
 
-from plugins.module_utils.accounts import (
+from ansible_collections.containment.docker.plugins.module_utils.accounts import (
     AccountError,
     Group,
     Passwd,

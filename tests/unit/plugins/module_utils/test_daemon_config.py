@@ -11,7 +11,7 @@ import stat
 import pytest
 
 from ansible_collections.containment.docker.tests.unit.helpers import run_module_file
-from plugins.module_utils.daemon_config import (
+from ansible_collections.containment.docker.plugins.module_utils.daemon_config import (
     DaemonConfigError,
     find_flag_conflicts,
     flags_to_keys,
@@ -180,7 +180,7 @@ def test_module_validates_with_the_installed_engine(tmp_path):
     ("garbage", None),
 ])
 def test_parse_engine_version(text, version):
-    from plugins.module_utils.daemon_config import parse_engine_version
+    from ansible_collections.containment.docker.plugins.module_utils.daemon_config import parse_engine_version
     assert parse_engine_version(text) == version
 
 
@@ -192,7 +192,7 @@ def test_parse_engine_version(text, version):
     (OURS, (26, 1), []),
 ])
 def test_removed_keys_by_engine_version(config, version, keys):
-    from plugins.module_utils.daemon_config import find_removed_keys
+    from ansible_collections.containment.docker.plugins.module_utils.daemon_config import find_removed_keys
     assert [key for key, _hint in find_removed_keys(config, version)] == keys
 
 

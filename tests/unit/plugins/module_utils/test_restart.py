@@ -7,7 +7,7 @@ The journal lines are real, read with `journalctl -u docker.service -n 50 -o cat
 
 import pytest
 
-from plugins.module_utils import restart as rs
+from ansible_collections.containment.docker.plugins.module_utils import restart as rs
 
 STARTED = rs.Plan(state="started", enable=False, verify=False, probe=False)
 STARTED_ENABLE = rs.Plan(state="started", enable=True, verify=False, probe=False)
