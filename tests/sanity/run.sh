@@ -119,7 +119,8 @@ for py in "${pythons[@]}"; do
   # ansible-test prints 'Running sanity test "NAME"' per test (and per Python for compile and
   # import), and on failure 'FATAL: The N sanity test(s) listed below (out of M) failed.'
   if [ "$COMMAND" = units ]; then
-    ran=$(grep -oE '[0-9]+ passed' "$log" | tail -1 || true)
+    # One pytest run per context (modules and module_utils, then controller): add them up.
+    ran=$(grep -oE '^=+ [0-9]+ passed' "$log" | grep -oE '[0-9]+' | awk '{s += $1} END {print s + 0 " passed"}')
   else
     ran="$(grep -c '^Running sanity test' "$log" || true) tests run"
   fi
