@@ -7,6 +7,8 @@
 #   make clean-images  lab-down, and remove the lab host images containment-lab:*
 #   make test          lint, sanity, unit, molecule, compat (what CI runs: .ci/run)
 #   make sanity        ansible-test sanity on Python 3.11, 3.12 and 3.13, without docker
+#   make bench         site.yml against a naive playbook: 1 and 8 hosts, docker and SSH (bench/all.sh)
+#   make fleet         24 lab hosts over SSH in rolling batches, a failing host in batch 2 (lab/fleet-run.sh)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -24,10 +26,10 @@ LAB_PLATFORMS ?= bookworm trixie forky dockerce
 export LAB_HOSTS SITE_ARGS
 
 .PHONY: help setup packages engine venv images demo demo-idempotence lab-up lab-down clean \
-	clean-images test lint sanity unit molecule compat
+	clean-images test lint sanity unit molecule compat bench fleet
 
 help:
-	@sed -n '3,10s/^# \{0,1\}//p' Makefile
+	@sed -n '3,12s/^# \{0,1\}//p' Makefile
 
 setup: packages engine venv images
 
@@ -94,3 +96,11 @@ molecule: venv images
 # site.yml with the oldest (2.17) and the newest (2.21) supported ansible-core, on live engines.
 compat: venv images
 	tests/compat/run.sh
+
+# Figures, not a test (about 20 min; REPS=5 for more repetitions, BENCH_SETS="8:ssh" for some sets).
+bench: setup
+	bench/all.sh
+
+# About 6 min; FLEET_HOSTS=12 for fewer hosts, FLEET_KEEP=1 to keep them.
+fleet: setup
+	lab/fleet-run.sh
