@@ -6,15 +6,11 @@ module tests away from controller code such as ansible.plugins.filter.core), so 
 import stat
 
 from ansible.plugins.filter.core import to_nice_json
-from ansible_collections.containment.docker.tests.unit.helpers import run_module_file
-
-PROFILE = {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
-           "syscalls": [{"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"},
-                        {"names": ["chroot"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
-
-
-def _run(tmp_path, check=False, **args):
-    return run_module_file("seccomp_profile_file", tmp_path, check=check, diff=True, **args)
+# The module tests' profile and runner: the same module, the same input, one definition.
+from ansible_collections.containment.docker.tests.unit.plugins.modules.test_seccomp_profile_file import (
+    PROFILE,
+    _run,
+)
 
 
 def test_writes_what_to_nice_json_renders_creates_the_directory_then_is_idempotent(tmp_path):
