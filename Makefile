@@ -79,6 +79,11 @@ test: setup
 lint: venv
 	yamllint .
 	ansible-lint --offline
+	@# Role docs load without a warning (a warning here shows on every run that validates them).
+	@for role in daemon hardening seccomp userns_remap; do \
+	  said=$$(ansible-doc -t role containment.docker.$$role 2>&1 >/dev/null); \
+	  [ -z "$$said" ] || { echo "lint: ansible-doc -t role containment.docker.$$role: $$said" >&2; exit 1; }; \
+	done
 
 # ansible-test sanity in virtual environments it makes itself (--venv), one run per Python in
 # SANITY_PYTHONS; packages from PyPI only (tests/sanity/run.sh says how).

@@ -54,9 +54,17 @@ engine() {
     systemctl start docker
   else
     # No systemd (a container or a bare CI runner): run dockerd in the background, detached from
-    # this shell, logging to a file.
+    # this shell, logging to a file. Every descriptor above 2 is closed first: dockerd (and its
+    # containerd) outlive this script and would otherwise keep what the caller holds open, such
+    # as the lab lock of `flock /tmp/containment-lab.lock make test`, which then never frees.
     say "engine: starting dockerd in the background (log: $DOCKERD_LOG)"
-    setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    (
+      for fd in "/proc/$BASHPID/fd"/*; do
+        fd=${fd##*/}
+        [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+      done
+      exec setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null
+    ) &
   fi
   local waited=0
   until docker info >/dev/null 2>&1; do

@@ -104,6 +104,12 @@ options:
     description: Show each of RV(_value.warnings) as an Ansible warning.
     type: bool
     default: true
+  host_file:
+    description:
+      - What the C(seccomp_syscalls) module reported of the profile file on the host (its
+        RV(containment.docker.seccomp_syscalls#module:profile_file)), for RV(_value.write). Null
+        when the host was not asked; the profile is then always written.
+    type: dict
 notes:
   - Returns the problem instead of raising, so a task using it never fails with Ansible's
     "The filter plugin ... failed" text. Fail on RV(_value.error) in the next task, as the role does.
@@ -174,6 +180,16 @@ _value:
         - The rendered profile, as C(containment.docker.seccomp_profile) returns it (write it with
           C(to_nice_json)); null when no file is written (a keyword, or V(builtin) on a newer engine).
       type: dict
+    write:
+      description:
+        - Why the C(seccomp_profile_file) module would write or fix the file - its content
+          differs, it does not exist, its mode is not C(0644) or its owner not root:root, or the
+          host did not check it - as sentences; empty when the host already holds exactly this
+          profile (the same bytes, passing the same check with the host's libseccomp) and when
+          no file is written. The seccomp role skips the write task when it is empty.
+      type: list
+      elements: str
+      sample: ["its content differs"]
 """
 
 from ansible.utils.display import Display
@@ -187,10 +203,10 @@ from ansible_collections.containment.docker.plugins.module_utils.seccomp_policy 
 
 def seccomp_plan(policy, engine_version="", dockerd_version="", profile_path=DEFAULT_PROFILE_PATH,
                  denied=(), allowed=(), errno=ERRNO_EPERM, unknown_engine="newest", host=None,
-                 source=None, warn=True):
+                 source=None, warn=True, host_file=None):
     """Filter entry point: see DOCUMENTATION. The decisions are module_utils/seccomp_policy.plan's."""
     result = plan(policy, engine_version, dockerd_version, profile_path, denied, allowed, errno,
-                  unknown_engine, host, source)
+                  unknown_engine, host, source, host_file)
     if warn:
         for warning in result["warnings"]:
             Display().warning(warning)

@@ -146,6 +146,37 @@ def merge_config(current, settings, remove=()):
     return merged
 
 
+def changed_keys(before, after):
+    """The top-level keys whose value differs between two daemon.json objects (set, changed or
+    removed), in ``after``'s order, then the removed ones."""
+    keys = [k for k in after if k not in before or before[k] != after[k]]
+    keys.extend(k for k in before if k not in after)
+    return keys
+
+
+def config_write_reasons(exists, stat, current, merged, mode="0644"):
+    """Why module daemon_json would write or fix daemon.json; [] when it would change nothing.
+
+    ``exists``: whether the file exists. ``stat``: its mode (octal string such as "0644"), uid and
+    gid. ``current``/``merged``: the parsed file and the file as the run wants it. ``mode``: the mode
+    daemon_json sets (its option ``mode``); the owner it sets is root:root. The same rules as the
+    module: a missing file is written, a key whose value changes rewrites the file, and a file
+    whose meaning stays is only fixed in owner and mode (its formatting is kept).
+    """
+    if not exists:
+        return ["the file does not exist"]
+    reasons = []
+    keys = changed_keys(current, merged)
+    if keys:
+        reasons.append("key(s) %s change" % ", ".join(keys))
+    stat = stat or {}
+    if stat.get("mode") != mode:
+        reasons.append("mode %s, not %s" % (stat.get("mode", "unknown"), mode))
+    if stat.get("uid") != 0 or stat.get("gid") != 0:
+        reasons.append("owner %s:%s, not root:root" % (stat.get("uid", "?"), stat.get("gid", "?")))
+    return reasons
+
+
 def render_config(config):
     """Render the file as dockerd's documentation shows it: 2-space indent, trailing newline."""
     return json.dumps(config, indent=2, ensure_ascii=False) + "\n"

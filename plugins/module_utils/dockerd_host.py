@@ -45,6 +45,7 @@ import shlex
 from ansible_collections.containment.docker.plugins.module_utils import image_store
 
 from ansible_collections.containment.docker.plugins.module_utils.daemon_config import (
+    config_write_reasons,
     DaemonConfigError,
     flags_to_keys,
     find_flag_conflicts,
@@ -431,8 +432,10 @@ def preflight(facts, wanted, host, resolve=None):
     formatted).
 
     Returns dict(problems=[...], warnings=[...], remap_switch=bool, restart_owed=[...],
-    engine_missing=[...], config=merged, previous=current, image_store=dict(now, after, switch)),
-    the image store as ``image_store.plan`` decides it. ``resolve``: see ``data_root_switch``.
+    engine_missing=[...], config=merged, previous=current, config_write=[...],
+    image_store=dict(now, after, switch)): ``config_write`` says why module daemon_json would write
+    or fix the file (``daemon_config.config_write_reasons``; [] when it would change nothing), the
+    image store is as ``image_store.plan`` decides it. ``resolve``: see ``data_root_switch``.
     Problems are full sentences; the
     module fails with all of them at once.
     """
@@ -493,8 +496,10 @@ def preflight(facts, wanted, host, resolve=None):
                         "the last daemon.json dockerd ran with." % (host, path))
     missing = engine_shows(info, wanted.get("userns_remap"), wanted.get("seccomp_profile"),
                            wanted.get("expected_data_root_suffix") or "") if running else []
+    write_reasons = ["the file could not be read as daemon.json"] if config_problems else config_write_reasons(
+        config.get("exists", config.get("text") is not None), config.get("stat"), current, merged)
     return dict(problems=problems, warnings=warnings, remap_switch=switch, restart_owed=restart_owed,
-                engine_missing=missing, config=merged, previous=current,
+                engine_missing=missing, config=merged, previous=current, config_write=write_reasons,
                 image_store=dict(now=store["now"], after=store["after"], switch=store["switch"]))
 
 

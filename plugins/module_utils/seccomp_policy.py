@@ -34,6 +34,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import json
 import re
 
@@ -658,6 +659,47 @@ def _list_problems(denied, allowed):
     return denied, allowed, problems
 
 
+PROFILE_FILE_MODE = "0644"
+
+
+def profile_bytes(profile):
+    """The bytes module seccomp_profile_file writes for ``profile``: what Ansible's
+    to_nice_json(indent=2) renders (keys sorted, two-space indent, non-ASCII kept), plus a newline.
+    """
+    text = json.dumps(profile, sort_keys=True, indent=2, separators=(",", ": "), ensure_ascii=False) + "\n"
+    return text.encode("utf-8")
+
+
+def profile_write_reasons(profile, host_file, mode=PROFILE_FILE_MODE):
+    """Why module seccomp_profile_file would write or fix the profile file; [] when it would not.
+
+    ``profile``: the rendered profile (dict). ``host_file``: what module seccomp_syscalls reported
+    of the file on the host (option profile_path): exists, sha256 (of its bytes), mode (octal
+    string), uid, gid, and check (the problems module_utils/seccomp_check.check_profile finds in the
+    file with the host's libseccomp, as seccomp_profile_file checks a profile before it writes;
+    None when libseccomp could not be loaded or the file is not JSON). None or {} when the host
+    was not asked. The rules are the module's: bytes that differ are written, the same bytes only
+    get owner root:root and ``mode``. The write is skipped only when the module would have passed
+    its check of those same bytes and changed nothing.
+    """
+    if not host_file or not isinstance(host_file, dict):
+        return ["the file on the host was not read"]
+    if not host_file.get("exists"):
+        return ["the file does not exist"]
+    reasons = []
+    if host_file.get("sha256") != hashlib.sha256(profile_bytes(profile)).hexdigest():
+        reasons.append("its content differs")
+    elif host_file.get("check") is None:
+        reasons.append("its syscall names were not checked with the host's libseccomp")
+    elif host_file.get("check"):
+        reasons.append("the profile check found: %s" % "; ".join(host_file["check"]))
+    if host_file.get("mode") != mode:
+        reasons.append("mode %s, not %s" % (host_file.get("mode", "unknown"), mode))
+    if host_file.get("uid") != 0 or host_file.get("gid") != 0:
+        reasons.append("owner %s:%s, not root:root" % (host_file.get("uid", "?"), host_file.get("gid", "?")))
+    return reasons
+
+
 def _failed(result, host, profile_path, problems):
     """result with error set: 'HOST: seccomp profile PATH: problem(s) Nothing was changed.'"""
     problems = [_sentence(problem) for problem in problems]
@@ -666,13 +708,13 @@ def _failed(result, host, profile_path, problems):
     where = "seccomp profile %s" % (profile_path if isinstance(profile_path, str) and profile_path
                                     else "(seccomp_profile_path)")
     result["error"] = "%s%s: %s Nothing was changed." % ("%s: " % host if host else "", where, body)
-    result.update(render_for="", effective_path="", profile=None)
+    result.update(render_for="", effective_path="", profile=None, write=[])
     return result
 
 
 def plan(policy, engine_version="", dockerd_version="", profile_path=DEFAULT_PROFILE_PATH,
          denied=(), allowed=(), errno=ERRNO_EPERM, unknown_engine="newest", host=None,
-         source=None):
+         source=None, host_file=None):
     """Everything the seccomp role decides for one host, from its variables and what the host said.
 
     policy: the parsed policy data (files/seccomp/default-policy.yml).
@@ -683,6 +725,8 @@ def plan(policy, engine_version="", dockerd_version="", profile_path=DEFAULT_PRO
     seccomp_unknown_engine, of any type (they come from YAML, -e or the inventory).
     host: the inventory host name that starts the error and each warning.
     source: where the policy came from (a file name), for errors about the policy data.
+    host_file: what module seccomp_syscalls reported of the profile file on the host (its option
+    profile_path), for ``write``; None when it was not read.
 
     Returns a dict, and never raises for operator input (only for a bug here):
       error: '' when the role may go on; else one message naming the host, the profile, each
@@ -693,10 +737,12 @@ def plan(policy, engine_version="", dockerd_version="", profile_path=DEFAULT_PRO
       render_for: the modelled release the profile is rendered for ('' when no file is written);
       effective_path: what daemon.json's seccomp-profile gets: the file path, or the keyword
         'builtin' / 'unconfined' ('' on error);
-      profile: the rendered profile (dict, to be written as JSON), or None when no file is written.
+      profile: the rendered profile (dict, to be written as JSON), or None when no file is written;
+      write: why the profile file must be written or fixed (``profile_write_reasons``); [] when
+        the host already holds exactly this profile, checked, root:root 0644, or no file is written.
     """
     result = {"error": "", "warnings": [], "engine": "", "render_for": "", "effective_path": "",
-              "profile": None}
+              "profile": None, "write": []}
     # 1. The operator's variables on their own.
     problems = []
     if unknown_engine not in UNKNOWN_ENGINE_CHOICES:
@@ -765,7 +811,8 @@ def plan(policy, engine_version="", dockerd_version="", profile_path=DEFAULT_PRO
         profile = render_profile(policy, support["render_for"], denied, allowed, source, errno)
     except SeccompPolicyError as exc:
         return _failed(result, host, profile_path, [str(exc)])
-    result.update(render_for=support["render_for"], effective_path=profile_path, profile=profile)
+    result.update(render_for=support["render_for"], effective_path=profile_path, profile=profile,
+                  write=profile_write_reasons(profile, host_file))
     return result
 
 

@@ -182,6 +182,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
 from ansible_collections.containment.docker.plugins.module_utils.daemon_config import (
+    changed_keys,
     DaemonConfigError,
     find_flag_conflicts,
     find_removed_keys,
@@ -196,12 +197,6 @@ from ansible_collections.containment.docker.plugins.module_utils.engine_version 
 )
 from ansible_collections.containment.docker.plugins.module_utils.fileio import WriteError, write_atomic
 from ansible_collections.containment.docker.plugins.module_utils.seccomp_check import seccomp_setting_problems
-
-
-def changed_keys(before, after):
-    keys = [k for k in after if k not in before or before[k] != after[k]]
-    keys.extend(k for k in before if k not in after)
-    return keys
 
 
 def engine_version(module):

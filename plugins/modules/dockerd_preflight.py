@@ -173,6 +173,18 @@ restart_due:
   description: True when dockerd must restart even if no file changes on this run.
   returned: always
   type: bool
+config_write:
+  description:
+    - Why module M(containment.docker.daemon_json) would write or fix O(config_path) with the same
+      O(settings) and O(remove) (a missing file, keys whose value changes, a mode other than
+      C(0644), an owner other than root:root); empty when it would change nothing. The daemon role
+      skips that write task when this is empty - one round trip less on a re-run. Only the
+      collection's own tasks run between this check and that write, and none of them touches the
+      file.
+  returned: always
+  type: list
+  elements: str
+  sample: ["key(s) userns-remap change"]
 command_line:
   description: The unit's dockerd command line with variables expanded.
   returned: always
@@ -273,6 +285,7 @@ def main():
         restart_owed=decision["restart_owed"],
         engine_missing=decision["engine_missing"],
         restart_due=bool(decision["restart_owed"] or decision["engine_missing"]),
+        config_write=decision["config_write"],
         command_line=unit["command"],
         command_line_source=unit["source"],
         problems=decision["problems"],

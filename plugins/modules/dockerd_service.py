@@ -324,6 +324,10 @@ SHOW_PROPS = ["Id", "LoadState", "ActiveState", "SubState", "UnitFileState", "Ma
 CONTAINERD_PROPS = ["ExecStart", "Environment", "EnvironmentFiles", "Wants", "Requires", "BindsTo"]
 # Seconds to wait for containerd's socket after `systemctl start containerd.service` returned.
 CONTAINERD_WAIT = 30
+# Reads of a failed unit's journal when it shows nothing yet (see Runner.unit_journal): the first at
+# once, then after `journalctl --sync`, with pauses of 0, 0.5 and 1 s.
+JOURNAL_READS = 4
+JOURNAL_PAUSE = 0.5
 
 
 def unix_socket_answers(path, timeout=2.0):
@@ -495,16 +499,36 @@ class Runner(object):
                 return False, 1, detail
             time.sleep(1)
 
+    def unit_journal(self, unit, since, name):
+        """(lines, rc, error) - what ``unit`` logged since ``since``, the lines of ``name`` only.
+
+        journald reads a service's stdout and stderr asynchronously: right after a unit failed, its
+        last words may not be in the journal yet. When nothing is found, the journal is synced
+        (`journalctl --sync`, best effort) and read again, a few times over about 1.5 s - only on a
+        failure path, where those words are the cause the operator needs.
+        """
+        journalctl = self.module.get_bin_path("journalctl") or "journalctl"
+        argv = [journalctl, "-u", unit, "-n", "50", "-o", "cat", "--no-pager", "--since", "@%.6f" % since]
+        lines = []
+        for attempt in range(JOURNAL_READS):
+            if attempt:
+                self.run([journalctl, "--sync"], limit=10)
+                time.sleep(JOURNAL_PAUSE * (attempt - 1))
+            rc, out, err = self.run(argv, limit=30)
+            if rc != 0:
+                return [], rc, "`journalctl -u %s` failed (exit %d): %s" % (unit, rc, (err or out).strip())
+            lines = rs.dockerd_lines(out.splitlines(), name)
+            if lines:
+                break
+        return lines, 0, ""
+
     def step_journal_containerd(self):
         if not self.containerd_unit:
             return True, 0, "no containerd unit to read"
-        base = [self.module.get_bin_path("journalctl") or "journalctl", "-u", self.containerd_unit, "-n", "50",
-                "-o", "cat", "--no-pager", "--since", "@%.6f" % self.containerd_mark]
-        rc, out, err = self.run(base, limit=30)
+        self.containerd_journal, rc, error = self.unit_journal(
+            self.containerd_unit, self.containerd_mark, self.containerd_unit.rsplit(".", 1)[0])
         if rc != 0:
-            return False, rc, "`journalctl -u %s` failed (exit %d): %s" % (
-                self.containerd_unit, rc, (err or out).strip())
-        self.containerd_journal = rs.dockerd_lines(out.splitlines(), self.containerd_unit.rsplit(".", 1)[0])
+            return False, rc, error
         return True, 0, "%d line(s) of %s; last: %s" % (len(self.containerd_journal), self.containerd_unit,
                                                         " / ".join(rs.last_words(self.containerd_journal, 1)))
 
@@ -676,13 +700,10 @@ class Runner(object):
         return ok, rc, detail
 
     def _read_journal(self, since):
-        base = [self.module.get_bin_path("journalctl") or "journalctl", "-u", self.service, "-n", "50",
-                "-o", "cat", "--no-pager"]
         # Only what dockerd said during this run: an older error would name the wrong cause.
-        rc, out, err = self.run(base + ["--since", "@%.6f" % since], limit=30)
-        lines = rs.dockerd_lines(out.splitlines(), self.name) if rc == 0 else []
+        lines, rc, error = self.unit_journal(self.service, since, self.name)
         if rc != 0:
-            return [], rc, "`journalctl -u %s` failed (exit %d): %s" % (self.service, rc, (err or out).strip())
+            return [], rc, error
         return lines, 0, "%d line(s) of dockerd; last: %s" % (len(lines), " / ".join(rs.last_words(lines, 1)))
 
     def step_journal(self):

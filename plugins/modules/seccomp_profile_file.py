@@ -87,20 +87,15 @@ backup_file:
   sample: /etc/docker/seccomp/containment.json.4192.2026-12-01@05:39:59~
 """
 
-import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible.module_utils.common.text.converters import to_native, to_text
 
 from ansible_collections.containment.docker.plugins.module_utils.fileio import WriteError, read_bytes, write_atomic
 from ansible_collections.containment.docker.plugins.module_utils.libseccomp import resolver
 from ansible_collections.containment.docker.plugins.module_utils.seccomp_check import check_profile
-
-
-def render(profile):
-    """The bytes Ansible's to_nice_json(indent=2) plus a newline gives for the profile."""
-    return to_bytes(json.dumps(profile, sort_keys=True, indent=2, separators=(",", ": "), ensure_ascii=False) + "\n")
+from ansible_collections.containment.docker.plugins.module_utils.seccomp_policy import profile_bytes
 
 
 def main():
@@ -130,7 +125,7 @@ def main():
         before = read_bytes(path)
     except (IOError, OSError) as exc:
         module.fail_json(msg="cannot read %s: %s" % (path, to_native(exc)), **result)
-    after = render(module.params["profile"])
+    after = profile_bytes(module.params["profile"])
     result["created"] = before is None
     result["changed"] = before != after
     if module._diff:

@@ -54,6 +54,16 @@ options:
     description: Name of the host in messages (the inventory name); defaults to the host's own name.
     type: str
     default: ""
+  profile_path:
+    description:
+      - Also report the seccomp profile file at this absolute path in the same round trip
+        (RV(profile_file)), for the seccomp role to skip a write that would change nothing.
+      - The file is checked as the C(seccomp_profile_file) module checks a profile before it
+        writes (C(module_utils/seccomp_check.py), syscall names resolved with the library
+        O(library)); nothing is checked or reported when empty.
+      - A file that exists but cannot be read fails the task (a probe that errors is an error).
+    type: str
+    default: ""
   dockerd_version:
     description:
       - Also read the installed engine's version (C(dockerd --version)) in the same round trip, for
@@ -104,6 +114,16 @@ dockerd_version:
   returned: always
   type: str
   sample: "Docker version 26.1.5+dfsg1, build 411e817"
+profile_file:
+  description:
+    - The file at O(profile_path), when given; empty otherwise.
+    - C(exists); C(sha256) of its bytes; C(mode) (octal string), C(uid), C(gid) (of the file a
+      symlink points to, as the writer sees it); C(check) - the problems the profile check finds
+      in it with the host's libseccomp (a list, empty when it passes), or null when the file is
+      not a JSON object or libseccomp could not be loaded.
+  returned: always
+  type: dict
+  sample: {"exists": true, "sha256": "9f2c...", "mode": "0644", "uid": 0, "gid": 0, "check": []}
 unknown:
   description: Names libseccomp does not know.
   returned: always
@@ -112,15 +132,21 @@ unknown:
   sample: []
 """
 
+import hashlib
+import json
+import os
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.containment.docker.plugins.module_utils.libseccomp import (
+    Resolver,
     load,
     resolve,
     version,
 )
+from ansible_collections.containment.docker.plugins.module_utils.seccomp_check import check_profile
 
 
 def describe_unknown(name, sources):
@@ -130,6 +156,26 @@ def describe_unknown(name, sources):
     return "%s (in %s)" % (name, " and ".join(holders)) if holders else name
 
 
+def read_profile_file(path, lib, library):
+    """What the seccomp role needs to know of the profile file at ``path`` (see profile_file).
+    ``lib``: the loaded libseccomp, or None. Raises OSError when the file exists but cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return dict(exists=False)
+    st = os.stat(path)
+    report = dict(exists=True, sha256=hashlib.sha256(data).hexdigest(), mode="%04o" % (st.st_mode & 0o7777),
+                  uid=st.st_uid, gid=st.st_gid, check=None)
+    try:
+        profile = json.loads(data.decode("utf-8"))
+    except ValueError:
+        return report
+    if lib is not None and isinstance(profile, dict):
+        report["check"] = check_profile(profile, path, resolve=Resolver(lib, library))
+    return report
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -137,13 +183,18 @@ def main():
             library=dict(type="str", default="libseccomp.so.2"),
             required=dict(type="bool", default=False),
             dockerd_version=dict(type="bool", default=False),
+            profile_path=dict(type="str", default=""),
             sources=dict(type="dict", default={}),
             host=dict(type="str", default=""),
         ),
         supports_check_mode=True,
     )
     result = dict(changed=False, checked=False, libseccomp_version="", numbers={}, unknown=[],
-                  dockerd_version="")
+                  dockerd_version="", profile_file={})
+    profile_path = module.params["profile_path"]
+    if profile_path and not os.path.isabs(profile_path):
+        module.fail_json(msg="profile_path %r is not an absolute path. Nothing was changed." % profile_path,
+                         **result)
     if module.params["dockerd_version"]:
         dockerd = module.get_bin_path("dockerd")
         if not dockerd:
@@ -156,8 +207,9 @@ def main():
                                  "(e.g. \"26.1\") to render the profile for a given engine. Nothing "
                                  "was changed." % (dockerd, rc, (err or out).strip()), **result)
         result["dockerd_version"] = out.strip()
-    if not module.params["names"]:
+    if not module.params["names"] and not profile_path:
         module.exit_json(**result)
+    lib = None
     try:
         lib = load(module.params["library"])
     except (OSError, AttributeError) as exc:
@@ -165,7 +217,18 @@ def main():
                    "libseccomp2, or check the names by hand." % (module.params["library"], exc))
         if module.params["required"]:
             module.fail_json(msg=message, **result)
-        module.warn(message)
+        if module.params["names"]:
+            module.warn(message)
+    if profile_path:
+        try:
+            result["profile_file"] = read_profile_file(profile_path, lib, module.params["library"])
+        except (IOError, OSError) as exc:
+            module.fail_json(msg="%s: cannot read the seccomp profile %s: %s. Nothing was changed."
+                                 % (module.params["host"] or socket.gethostname(), profile_path, to_native(exc)),
+                             **result)
+    if lib is None or not module.params["names"]:
+        if lib is not None:
+            result["libseccomp_version"] = version(lib)
         module.exit_json(**result)
 
     result["libseccomp_version"] = version(lib)

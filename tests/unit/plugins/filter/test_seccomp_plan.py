@@ -23,6 +23,7 @@ from ansible_collections.containment.docker.plugins.module_utils.seccomp_policy 
     UNKNOWN_ENGINE_CHOICES,
     engine_support,
     plan,
+    profile_bytes,
     render_profile,
 )
 
@@ -162,13 +163,13 @@ WEIRD = [None, True, 0, -1, 3.5, "", " ", "..", "/", "builtin", "EPERM", "26.1.5
 
 
 @pytest.mark.parametrize("argument", ["engine_version", "dockerd_version", "profile_path", "denied",
-                                      "allowed", "errno", "unknown_engine"])
+                                      "allowed", "errno", "unknown_engine", "host_file"])
 # ids by position: repr(object()) holds an address, which differs between pytest-xdist workers
 # (ansible-test units runs them), and workers must collect the same ids.
 @pytest.mark.parametrize("value", WEIRD, ids=["%d-%s" % (i, type(v).__name__) for i, v in enumerate(WEIRD)])
 def test_never_raises_for_operator_input(policy, argument, value):
     result = run(policy, **{argument: value})
-    assert set(result) == {"error", "warnings", "engine", "render_for", "effective_path", "profile"}
+    assert set(result) == {"error", "warnings", "engine", "render_for", "effective_path", "profile", "write"}
     assert isinstance(result["error"], str) and isinstance(result["warnings"], list)
     if result["error"]:
         assert_refused(result)
@@ -185,7 +186,8 @@ def test_a_modelled_engine_renders_its_own_default_whatever_the_choice(policy, v
     engine = engine_support(policy, version)["engine"]
     assert result == {"error": "", "warnings": [], "engine": engine, "render_for": engine,
                       "effective_path": PATH,
-                      "profile": render_profile(policy, engine, ["chroot"], [])}
+                      "profile": render_profile(policy, engine, ["chroot"], []),
+                      "write": ["the file on the host was not read"]}
 
 
 @pytest.mark.parametrize("choice", UNKNOWN_ENGINE_CHOICES)
@@ -242,7 +244,7 @@ def test_keywords_need_engine_23(policy, keyword, dockerd, engine, ok):
     assert result["engine"] == engine
     if ok:
         assert result == {"error": "", "warnings": [], "engine": engine, "render_for": "",
-                          "effective_path": keyword, "profile": None}
+                          "effective_path": keyword, "profile": None, "write": []}
     else:
         assert_refused(result, "seccomp_profile_path %r is a keyword that only engines 23.0 and later" % keyword,
                        "engine %s (`dockerd --version` on the host %r)" % (engine, dockerd),
@@ -369,3 +371,26 @@ def test_preflight_is_one_probe_one_plan_one_fail():
     assert tasks[2]["ansible.builtin.fail"] == {"msg": "{{ __seccomp_plan.error }}"}
     assert tasks[2]["when"] == "__seccomp_plan.error | length > 0"
     assert set(tasks[3]["ansible.builtin.set_fact"]) == {"seccomp_effective_profile_path", "__seccomp_profile"}
+
+
+@pytest.mark.parametrize("host_file, write", [
+    (None, ["the file on the host was not read"]),
+    ({"exists": False}, ["the file does not exist"]),
+    ({"exists": True, "sha256": "same", "mode": "0644", "uid": 0, "gid": 0, "check": []}, []),
+    ({"exists": True, "sha256": "0" * 64, "mode": "0644", "uid": 0, "gid": 0, "check": []}, ["its content differs"]),
+    ({"exists": True, "sha256": "same", "mode": "0644", "uid": 0, "gid": 0, "check": None},
+     ["its syscall names were not checked with the host's libseccomp"]),
+    ({"exists": True, "sha256": "same", "mode": "0640", "uid": 0, "gid": 5, "check": []},
+     ["mode 0640, not 0644", "owner 0:5, not root:root"]),
+    ({"exists": True, "sha256": "same", "mode": "0644", "uid": 0, "gid": 0, "check": ["chroot: unknown"]},
+     ["the profile check found: chroot: unknown"]),
+])
+def test_the_plan_says_whether_the_host_file_needs_a_write(policy, host_file, write):
+    """A re-run sends the profile only when the host's file is not already exactly this one."""
+    if host_file and host_file.get("sha256") == "same":
+        rendered = run(policy, engine_version="26.1.5", denied=["chroot"])["profile"]
+        host_file = dict(host_file, sha256=hashlib.sha256(profile_bytes(rendered)).hexdigest())
+    result = run(policy, engine_version="26.1.5", denied=["chroot"], host_file=host_file)
+    assert result["error"] == "" and result["write"] == write
+    # a keyword writes no file, whatever the host holds
+    assert run(policy, profile_path="builtin", engine_version="26.1.5", host_file=host_file)["write"] == []

@@ -13,12 +13,14 @@ import pytest
 from ansible_collections.containment.docker.tests.unit.helpers import run_module_file
 from ansible_collections.containment.docker.plugins.module_utils.daemon_config import (
     DaemonConfigError,
+    config_write_reasons,
     find_flag_conflicts,
     flags_to_keys,
     merge_config,
     parse_config,
     render_config,
 )
+from ansible_collections.containment.docker.plugins.module_utils.dockerd_probe import _stat
 
 DEBIAN_EXECSTART = "/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS"
 OURS = {"userns-remap": "dockremap:dockremap", "seccomp-profile": "/etc/docker/seccomp/containment.json"}
@@ -144,6 +146,46 @@ def test_module_creates_a_missing_file_without_backup(tmp_path):
     out = _run(tmp_path, settings=OURS, validate=False)
     assert out["changed"] is True and out["existed"] is False and out["backup_file"] == ""
     assert json.loads((tmp_path / "daemon.json").read_text()) == OURS
+
+
+@pytest.mark.parametrize("exists, stat, current, merged, reasons", [
+    (False, None, {}, OURS, ["the file does not exist"]),
+    (True, {"mode": "0644", "uid": 0, "gid": 0}, OURS, dict(OURS), []),
+    (True, {"mode": "0644", "uid": 0, "gid": 0}, {"debug": True}, dict(OURS, debug=True),
+     ["key(s) userns-remap, seccomp-profile change"]),
+    (True, {"mode": "0644", "uid": 0, "gid": 0}, dict(OURS, debug=True), OURS, ["key(s) debug change"]),
+    (True, {"mode": "0600", "uid": 0, "gid": 0}, OURS, OURS, ["mode 0600, not 0644"]),
+    (True, {"mode": "0644", "uid": 1000, "gid": 0}, OURS, OURS, ["owner 1000:0, not root:root"]),
+    (True, {}, OURS, OURS, ["mode unknown, not 0644", "owner ?:?, not root:root"]),
+])
+def test_config_write_reasons(exists, stat, current, merged, reasons):
+    assert config_write_reasons(exists, stat, current, merged) == reasons
+
+
+# The preflight skips the daemon_json task when config_write_reasons is empty: the two must agree
+# on every file the module would leave alone and every file it would write or fix.
+@pytest.mark.skipif(os.geteuid() != 0, reason="owner checks need root (the module sets root:root)")
+@pytest.mark.parametrize("seed, mode, owner", [
+    (None, None, None),                                                       # missing
+    ('{"seccomp-profile":"/etc/docker/seccomp/containment.json",\n"userns-remap":"dockremap:dockremap"}',
+     0o644, 0),                                                               # same meaning, other layout
+    ('{"userns-remap": "other:other"}', 0o644, 0),                            # a value changes
+    (json.dumps(dict(OURS, debug=True)), 0o644, 0),                          # a key more: kept
+    (json.dumps(OURS), 0o600, 0),                                             # mode only
+    (json.dumps(OURS), 0o644, 1000),                                          # owner only
+])
+def test_config_write_reasons_agree_with_the_module(tmp_path, seed, mode, owner):
+    path = tmp_path / "daemon.json"
+    if seed is not None:
+        path.write_text(seed)
+        os.chmod(str(path), mode)
+        os.chown(str(path), owner, 0)
+    current = parse_config(seed or "", str(path))
+    merged = merge_config(current, OURS, [])
+    reasons = config_write_reasons(seed is not None, _stat(str(path)), current, merged)
+    out = _run(tmp_path, settings=OURS, validate=False)
+    assert out["changed"] is bool(reasons), reasons
+    assert config_write_reasons(True, _stat(str(path)), json.loads(path.read_text()), merged) == []
 
 
 @pytest.mark.parametrize("seed, args, message", [

@@ -322,3 +322,20 @@ def test_preflight_keeps_other_keys():
     decision = h.preflight(_facts(info=dict(INFO_PLAIN, Images=0, Containers=0)), _wanted(), "web1")
     assert list(decision["config"]) == ["log-driver", "userns-remap", "seccomp-profile"]
     assert decision["previous"] == {"log-driver": "json-file"}
+    assert decision["config_write"][0] == "key(s) userns-remap, seccomp-profile change"
+
+
+@pytest.mark.parametrize("text, stat, config_write", [
+    # a re-run: the file already says it all, root:root 0644 -> the daemon role skips daemon_json
+    ('{"log-driver": "json-file", "userns-remap": "dockremap:dockremap", '
+     '"seccomp-profile": "/etc/docker/seccomp/containment.json"}', {"mode": "0644", "uid": 0, "gid": 0}, []),
+    ('{"userns-remap": "dockremap:dockremap", "seccomp-profile": "/etc/docker/seccomp/containment.json"}',
+     {"mode": "0666", "uid": 0, "gid": 0}, ["mode 0666, not 0644"]),
+    (None, None, ["the file does not exist"]),
+    ('{"a": 1}{"b": 2}', {"mode": "0644", "uid": 0, "gid": 0}, ["the file could not be read as daemon.json"]),
+])
+def test_preflight_says_whether_daemon_json_needs_a_write(text, stat, config_write):
+    facts = _facts(text=text, info=dict(INFO_PLAIN, Images=0, Containers=0))
+    facts["config"] = {"text": text, "exists": text is not None, "stat": stat or {}}
+    decision = h.preflight(facts, _wanted(), "web1")
+    assert decision["config_write"] == config_write
