@@ -142,11 +142,11 @@ def read_engine(module, unit):
         return dict(answers=False, info={}, containers=[], volumes=0)
     if not docker:
         raise ProbeError("the docker CLI is not installed; it is needed to read the engine's state")
-    rc, out, err = module.run_command([docker, "version", "--format", "{{.Server.Version}}"])
+    # One CLI call answers both "does the engine answer" and "what does it run with".
+    rc, out, err = module.run_command([docker, "info", "--format", "{{json .}}"])
     if rc != 0 or not out.strip():
-        raise ProbeError("%s is active but the engine does not answer `docker version` (exit %d): %s"
+        raise ProbeError("%s is active but the engine does not answer `docker info` (exit %d): %s"
                          % (unit["name"], rc, (err or out).strip() or "no output"))
-    out = _run(module, [docker, "info", "--format", "{{json .}}"])[1]
     try:
         info = json.loads(out)
     except ValueError:

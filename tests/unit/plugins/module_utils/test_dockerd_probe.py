@@ -73,7 +73,7 @@ def test_gather_reads_the_unit_the_engine_and_the_files(tmp_path):
     ({"info": (0, "not json", "")}, "printed no JSON"),
     ({"info": (0, json.dumps({"ServerErrors": ["Cannot connect"]}), "")}, "ServerVersion missing"),
     ({"inspect": (1, "", "Error: something else")}, "docker inspect c0ffee` failed (exit 1): Error: something else"),
-    ({"version": (1, "", "Cannot connect to the Docker daemon")}, "is active but the engine does not answer"),
+    ({"info": (1, "", "Cannot connect to the Docker daemon")}, "is active but the engine does not answer `docker info`"),
     ({"show_docker.service": (1, "", "Failed to connect to bus")}, "failed (exit 1): Failed to connect to bus"),
     ({"show_docker.service": (0, UNIT.replace("LoadState=loaded", "LoadState=not-found"), "")}, "not a loaded systemd unit"),
 ])
