@@ -39,14 +39,7 @@ KEYDIR=$ROOT/lab/.cache/ssh
 KEY=$KEYDIR/id_ed25519
 KNOWN=$KEYDIR/known_hosts-$PREFIX
 
-# As lab/up.sh (keep the two in step): every capability but SYS_RESOURCE and the names a 20.10
-# engine rejects; seccomp, AppArmor and system paths unconfined; the host's cgroups; a volume for
-# /var/lib/docker and a tmpfs for /var/lib/containerd (overlayfs cannot sit on overlay).
-CAPS="AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER
-FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN
-NET_BIND_SERVICE NET_BROADCAST NET_RAW SETFCAP SETGID SETPCAP SETUID SYSLOG SYS_ADMIN SYS_BOOT
-SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_TIME SYS_TTY_CONFIG WAKE_ALARM"
-
+# The `docker run` flags of a lab host: lab/host-args.sh (shared with lab/up.sh and Molecule).
 say() { printf 'lab: %s\n' "$*"; }
 die() { printf 'lab: ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -59,20 +52,14 @@ if [ ! -s "$KEY" ]; then
 fi
 
 start_host() {
-  local name=$1 platform=$2 image="containment-lab:ssh-$2" cap args=()
+  local name=$1 platform=$2 image="containment-lab:ssh-$2" args=()
   docker image inspect "$image" >/dev/null 2>&1 || die "image $image missing: run lab/ssh-images.sh $platform"
   if docker container inspect "$name" >/dev/null 2>&1; then
     docker rm -f "$name" >/dev/null
   fi
   docker volume rm "$name-docker" >/dev/null 2>&1 || true
-  args=(--cap-drop ALL)
-  for cap in $CAPS; do args+=(--cap-add "$cap"); done
-  args+=(--security-opt seccomp=unconfined --security-opt apparmor=unconfined
-    --security-opt systempaths=unconfined
-    --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw
-    --tmpfs /run --tmpfs /run/lock
-    --tmpfs /var/lib/containerd
-    -v "$name-docker:/var/lib/docker"
+  mapfile -t args < <(lab/host-args.sh)
+  args+=(-v "$name-docker:/var/lib/docker"
     -v "$KEY.pub:/root/.ssh/authorized_keys:ro"
     --hostname "$name"
     --label "containment.lab=$PREFIX" --label "containment.lab.platform=$platform"

@@ -8,14 +8,9 @@
 # lab/inventory.yml) is the inventory written; tests/compat uses its own of both.
 # Each host is a container named containment-lab-<n> from image containment-lab:<platform>
 # (lab/images.sh), running systemd and its own dockerd; its /var/lib/docker is the volume
-# containment-lab-<n>-docker. The flags below are the ones that work on these machines
-# (reference/docker-facts.md, "Lab hosts on these machines"):
-#   - every capability except SYS_RESOURCE (absent from the kernel's bounding set, so
-#     --privileged fails) and except BPF/PERFMON/CHECKPOINT_RESTORE (names a 20.10 engine rejects);
-#   - seccomp, AppArmor and the masked /proc,/sys paths off, so the nested dockerd can work;
-#   - the host's cgroup namespace and /sys/fs/cgroup rw, tmpfs /run for systemd;
-#   - a volume for /var/lib/docker (overlay2 cannot sit on overlay), a tmpfs for /var/lib/containerd
-#     (the containerd image store's overlayfs snapshots, same reason).
+# containment-lab-<n>-docker (overlay2 cannot sit on overlay). The other `docker run` flags, the
+# ones that work on these machines without --privileged, are lab/host-args.sh's (the one list,
+# shared with lab/ssh-up.sh and Molecule's create.yml; it says why each is needed).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -23,11 +18,6 @@ LAB_HOSTS=${LAB_HOSTS:-"1:bookworm 2:trixie 3:forky"}
 INVENTORY=${LAB_INVENTORY:-lab/inventory.yml}
 PREFIX=${LAB_PREFIX:-containment-lab}
 READY_WAIT=${LAB_READY_WAIT:-120}
-
-CAPS="AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER
-FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN
-NET_BIND_SERVICE NET_BROADCAST NET_RAW SETFCAP SETGID SETPCAP SETUID SYSLOG SYS_ADMIN SYS_BOOT
-SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_TIME SYS_TTY_CONFIG WAKE_ALARM"
 
 say() { printf 'lab: %s\n' "$*"; }
 die() { printf 'lab: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -39,7 +29,7 @@ state() {
 }
 
 start_host() {
-  local name=$1 platform=$2 image="containment-lab:$2" cap args=()
+  local name=$1 platform=$2 image="containment-lab:$2" args=()
   docker image inspect "$image" >/dev/null 2>&1 || die "image $image missing: run lab/images.sh $platform"
   # A host left from another layout (LAB_HOSTS changed, or the default did) runs another engine:
   # replace it, with its /var/lib/docker volume, rather than report the wrong engine.
@@ -59,14 +49,8 @@ start_host() {
       docker start "$name" >/dev/null
       return ;;
   esac
-  args=(--cap-drop ALL)
-  for cap in $CAPS; do args+=(--cap-add "$cap"); done
-  args+=(--security-opt seccomp=unconfined --security-opt apparmor=unconfined
-    --security-opt systempaths=unconfined
-    --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw
-    --tmpfs /run --tmpfs /run/lock
-    --tmpfs /var/lib/containerd
-    -v "$name-docker:/var/lib/docker"
+  mapfile -t args < <(lab/host-args.sh)
+  args+=(-v "$name-docker:/var/lib/docker"
     --hostname "$name"
     --label "containment.lab=$PREFIX" --label "containment.lab.platform=$platform")
   say "$name: creating from $image"
