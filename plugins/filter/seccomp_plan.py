@@ -104,6 +104,14 @@ options:
     description: Show each of RV(_value.warnings) as an Ansible warning.
     type: bool
     default: true
+  host_syscalls:
+    description:
+      - What the C(seccomp_syscalls) module returned for the operator's syscall names, run with
+        C(fail_on_unknown=false) (its RV(containment.docker.seccomp_syscalls#module:unknown) and
+        RV(containment.docker.seccomp_syscalls#module:libseccomp_version)). A name the host's
+        libseccomp does not know is then one of the problems in RV(_value.error), with every other
+        problem of the same run. Null when the host was not asked.
+    type: dict
   host_file:
     description:
       - What the C(seccomp_syscalls) module reported of the profile file on the host (its
@@ -113,8 +121,9 @@ options:
 notes:
   - Returns the problem instead of raising, so a task using it never fails with Ansible's
     "The filter plugin ... failed" text. Fail on RV(_value.error) in the next task, as the role does.
-  - The syscall names are checked against the host's libseccomp by the C(seccomp_syscalls) module
-    before this filter runs; this filter checks their type and shape.
+  - The syscall names are resolved with the host's libseccomp by the C(seccomp_syscalls) module
+    before this filter runs (O(host_syscalls)); this filter checks their type and shape, and
+    reports the names that module found unknown.
 seealso:
   - name: Moby default seccomp profile
     description: The engine's built-in default the policy data reproduces.
@@ -203,10 +212,10 @@ from ansible_collections.containment.docker.plugins.module_utils.seccomp_policy 
 
 def seccomp_plan(policy, engine_version="", dockerd_version="", profile_path=DEFAULT_PROFILE_PATH,
                  denied=(), allowed=(), errno=ERRNO_EPERM, unknown_engine="newest", host=None,
-                 source=None, warn=True, host_file=None):
+                 source=None, warn=True, host_file=None, host_syscalls=None):
     """Filter entry point: see DOCUMENTATION. The decisions are module_utils/seccomp_policy.plan's."""
     result = plan(policy, engine_version, dockerd_version, profile_path, denied, allowed, errno,
-                  unknown_engine, host, source, host_file)
+                  unknown_engine, host, source, host_file, host_syscalls)
     if warn:
         for warning in result["warnings"]:
             Display().warning(warning)

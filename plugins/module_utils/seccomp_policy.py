@@ -659,6 +659,32 @@ def _list_problems(denied, allowed):
     return denied, allowed, problems
 
 
+def _unknown_name_problems(denied, allowed, host_syscalls):
+    """The operator's names the host's libseccomp does not know, one sentence per variable.
+
+    ``host_syscalls``: what module seccomp_syscalls returned (keys unknown, libseccomp_version);
+    None or anything else when the host was not asked. runc skips a name libseccomp cannot resolve
+    without a word, so a misspelt deny would deny nothing (field fault F18).
+    """
+    if not isinstance(host_syscalls, dict) or not isinstance(host_syscalls.get("unknown"), list):
+        return []
+    unknown = set(name for name in host_syscalls["unknown"] if isinstance(name, str))
+    where = "libseccomp %s on this host" % host_syscalls.get("libseccomp_version") \
+        if host_syscalls.get("libseccomp_version") else "the host's libseccomp"
+    problems = []
+    for varname, names, verb in (("seccomp_denied_syscalls", denied, "deny"),
+                                 ("seccomp_allowed_syscalls", allowed, "allow")):
+        missing = [name for name in names if name in unknown]
+        if missing:
+            problems.append(
+                "%s: %s %s not a syscall %s knows; runc would skip %s without a word, so the profile "
+                "would not %s %s as asked: correct the name (see man 2 syscalls) or remove it"
+                % (varname, ", ".join(repr(name) for name in missing), "is" if len(missing) == 1 else "are",
+                   where, "it" if len(missing) == 1 else "them", verb,
+                   "it" if len(missing) == 1 else "them"))
+    return problems
+
+
 PROFILE_FILE_MODE = "0644"
 
 
@@ -714,7 +740,7 @@ def _failed(result, host, profile_path, problems):
 
 def plan(policy, engine_version="", dockerd_version="", profile_path=DEFAULT_PROFILE_PATH,
          denied=(), allowed=(), errno=ERRNO_EPERM, unknown_engine="newest", host=None,
-         source=None, host_file=None):
+         source=None, host_file=None, host_syscalls=None):
     """Everything the seccomp role decides for one host, from its variables and what the host said.
 
     policy: the parsed policy data (files/seccomp/default-policy.yml).
@@ -727,6 +753,9 @@ def plan(policy, engine_version="", dockerd_version="", profile_path=DEFAULT_PRO
     source: where the policy came from (a file name), for errors about the policy data.
     host_file: what module seccomp_syscalls reported of the profile file on the host (its option
     profile_path), for ``write``; None when it was not read.
+    host_syscalls: what module seccomp_syscalls returned for the operator's names (unknown,
+    libseccomp_version), run with fail_on_unknown=false so that a name the host's libseccomp does
+    not know is reported here, in one message with every other problem; None when not asked.
 
     Returns a dict, and never raises for operator input (only for a bug here):
       error: '' when the role may go on; else one message naming the host, the profile, each
@@ -754,6 +783,7 @@ def plan(policy, engine_version="", dockerd_version="", profile_path=DEFAULT_PRO
     keyword = profile_path if not path_problem and profile_path in PROFILE_KEYWORDS else None
     denied, allowed, list_problems = _list_problems(denied, allowed)
     problems.extend(list_problems)
+    problems.extend(_unknown_name_problems(denied, allowed, host_syscalls))
     if keyword:
         changes = [(varname, names) for varname, names in (("seccomp_denied_syscalls", denied),
                                                            ("seccomp_allowed_syscalls", allowed))

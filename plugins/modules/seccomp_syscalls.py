@@ -43,6 +43,15 @@ options:
     description: Fail instead of warning when libseccomp cannot be loaded.
     type: bool
     default: false
+  fail_on_unknown:
+    description:
+      - Fail when a name in O(names) is unknown to libseccomp (the message names the host, each
+        name and the variable in O(sources) that holds it).
+      - With V(false) the unknown names are only returned (RV(unknown)), for the caller to report
+        them together with its other checks, as the seccomp role does through the
+        C(containment.docker.seccomp_plan) filter.
+    type: bool
+    default: true
   sources:
     description:
       - "Where the names come from, as C(variable name: list of names), for example
@@ -184,6 +193,7 @@ def main():
             required=dict(type="bool", default=False),
             dockerd_version=dict(type="bool", default=False),
             profile_path=dict(type="str", default=""),
+            fail_on_unknown=dict(type="bool", default=True),
             sources=dict(type="dict", default={}),
             host=dict(type="str", default=""),
         ),
@@ -234,7 +244,7 @@ def main():
     result["libseccomp_version"] = version(lib)
     result["checked"] = True
     result["numbers"], result["unknown"] = resolve(lib, module.params["names"])
-    if result["unknown"]:
+    if result["unknown"] and module.params["fail_on_unknown"]:
         host = module.params["host"] or socket.gethostname()
         module.fail_json(
             msg="%s: libseccomp %s does not know the syscall(s) %s; runc would ignore them and the "

@@ -937,6 +937,29 @@ def test_containerd_key_fails_naming_key_and_flag(outcome):
     assert "containerd" not in json_of(o.after.daemon)
 
 
+SECCOMP_INPUT_CHECK = "Stop on bad seccomp input before any change"
+
+
+@case
+def bad_seccomp_input(lab: Lab) -> SimpleNamespace:
+    """F18 with company: a misspelt deny (unknown to the host's libseccomp) and a bad errno."""
+    o = SimpleNamespace(before=observe(lab))
+    o.run = lab.site(extra_vars={"seccomp_denied_syscalls": ["chroot", "chrooot"],
+                                 "seccomp_denied_errno": "EBOGUS"})
+    o.after = observe(lab)
+    return o
+
+
+def test_bad_seccomp_input_is_reported_at_once_and_changes_nothing(outcome):
+    """Every input problem in one message (one run shows them all), before any write."""
+    o = outcome(bad_seccomp_input)
+    run_failed_with(o.run, "2 problems:", "seccomp_denied_syscalls: 'chrooot' is not a syscall libseccomp",
+                    "would not deny it as asked", "seccomp_denied_errno 'EBOGUS' is not an errno",
+                    "Nothing was changed.", task=SECCOMP_INPUT_CHECK)
+    assert "'chroot'" not in o.run.message, o.run.describe()
+    assert unchanged(o.before, o.after) == [], o.run.describe()
+
+
 @case
 def socket_activation_only(lab: Lab) -> SimpleNamespace:
     """docker.service stopped, docker.socket still listening (the next docker CLI call starts dockerd)."""

@@ -394,3 +394,22 @@ def test_the_plan_says_whether_the_host_file_needs_a_write(policy, host_file, wr
     assert result["error"] == "" and result["write"] == write
     # a keyword writes no file, whatever the host holds
     assert run(policy, profile_path="builtin", engine_version="26.1.5", host_file=host_file)["write"] == []
+
+
+def test_unknown_names_are_reported_with_every_other_input_problem(policy):
+    """One run shows every input problem: the names the host's libseccomp does not know (module
+    seccomp_syscalls with fail_on_unknown=false) next to the problems of the other variables."""
+    host = {"unknown": ["chrot", "ptracee"], "libseccomp_version": "2.5.4", "checked": True}
+    result = run(policy, denied=["chrot", "mount"], allowed=["ptracee"], errno="EBOGUS", host_syscalls=host)
+    assert_refused(result, "3 problems:",
+                   "seccomp_denied_errno 'EBOGUS' is not an errno",
+                   "seccomp_denied_syscalls: 'chrot' is not a syscall libseccomp 2.5.4 on this host knows",
+                   "would not deny it as asked",
+                   "seccomp_allowed_syscalls: 'ptracee' is not a syscall libseccomp 2.5.4 on this host knows",
+                   "correct the name (see man 2 syscalls)")
+    assert "mount" not in result["error"]
+
+
+@pytest.mark.parametrize("host", [None, {}, {"unknown": []}, {"unknown": "chrot"}, "x", {"unknown": [None, 3]}])
+def test_known_or_unreported_names_are_no_problem(policy, host):
+    assert run(policy, denied=["chroot"], host_syscalls=host)["error"] == ""

@@ -125,3 +125,9 @@ def test_unreadable_profile_fails_the_probe(tmp_path):
     assert probe["failed"] is True and "web1: cannot read the seccomp profile" in probe["msg"]
     out = run_module_file("seccomp_syscalls", tmp_path, names=[], profile_path="containment.json")
     assert out["failed"] is True and "not an absolute path" in out["msg"]
+
+
+def test_unknown_names_are_returned_without_failing_when_asked(tmp_path):
+    out = run_module_file("seccomp_syscalls", tmp_path, names=["chroot", "chrooot"], fail_on_unknown=False)
+    assert out.get("failed", False) is False and out["checked"] is True
+    assert out["unknown"] == ["chrooot"] and list(out["numbers"]) == ["chroot"]
