@@ -102,7 +102,7 @@ molecule: venv images
 compat: venv images
 	tests/compat/run.sh
 
-# Figures, not a test (about 20 min; REPS=5 for more repetitions, BENCH_SETS="8:ssh" for some sets).
+# Figures, not a test (about 15 min; REPS=5 for more repetitions, BENCH_SETS="8:ssh" for some sets).
 bench: setup
 	bench/all.sh
 

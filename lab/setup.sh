@@ -28,7 +28,8 @@ is_installed() {
 packages() {
   # gcc and libc6-dev build the static syscall probe of the integration tests (lab/syscall-probe.sh);
   # ansible-test sanity runs the program shellcheck (and skips that test with a warning without it).
-  local wanted=(make mmdebstrap python3-venv ca-certificates gcc libc6-dev shellcheck) missing=()
+  # openssh-client: the SSH lab of the benchmark and the fleet run (ssh, ssh-keygen).
+  local wanted=(make mmdebstrap python3-venv ca-certificates gcc libc6-dev shellcheck openssh-client) missing=()
   # Any engine will do (docker.io, docker-ce, ...); install Debian's only when none is there.
   command -v dockerd >/dev/null 2>&1 || wanted+=(docker.io)
   for p in "${wanted[@]}"; do is_installed "$p" || missing+=("$p"); done

@@ -2,7 +2,7 @@
 # Start lab hosts reached over SSH and write an inventory with ansible_connection: ssh.
 #
 #   lab/ssh-up.sh                       hosts from LAB_HOSTS (default "1:bookworm 2:trixie 3:forky")
-#   LAB_HOSTS="$(lab/fleet-layout.sh 24)" LAB_PREFIX=containment-fleet lab/ssh-up.sh
+#   LAB_HOSTS="1:bookworm 2:trixie 3:forky 4:bookworm" LAB_PREFIX=containment-fleet lab/ssh-up.sh
 #
 # Options (environment):
 #   LAB_PREFIX      container names <prefix>-<n> (default containment-fleet)
