@@ -23,6 +23,7 @@ __metaclass__ = type
 import json
 import shlex
 
+from ansible_collections.containment.docker.plugins.module_utils.fileio import owner_and_mode_reasons
 from ansible_collections.containment.docker.plugins.module_utils.engine_version import (
     try_parse_engine_version,
 )
@@ -169,12 +170,7 @@ def config_write_reasons(exists, stat, current, merged, mode="0644"):
     keys = changed_keys(current, merged)
     if keys:
         reasons.append("key(s) %s change" % ", ".join(keys))
-    stat = stat or {}
-    if stat.get("mode") != mode:
-        reasons.append("mode %s, not %s" % (stat.get("mode", "unknown"), mode))
-    if stat.get("uid") != 0 or stat.get("gid") != 0:
-        reasons.append("owner %s:%s, not root:root" % (stat.get("uid", "?"), stat.get("gid", "?")))
-    return reasons
+    return reasons + owner_and_mode_reasons(stat, mode)
 
 
 def render_config(config):

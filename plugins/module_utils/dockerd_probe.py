@@ -31,6 +31,7 @@ from ansible_collections.containment.docker.plugins.module_utils.dockerd_host im
     parse_systemctl_show,
     process_start_time,
 )
+from ansible_collections.containment.docker.plugins.module_utils.fileio import owner_and_mode
 from ansible_collections.containment.docker.plugins.module_utils.engine_version import (
     try_parse_engine_version,
 )
@@ -71,8 +72,7 @@ def _stat(path):
         return None
     except OSError as exc:
         raise ProbeError("cannot stat %s: %s" % (path, exc))
-    return dict(mtime=st.st_mtime, mode="%04o" % (st.st_mode & 0o7777), uid=st.st_uid, gid=st.st_gid,
-                size=st.st_size)
+    return dict(mtime=st.st_mtime, size=st.st_size, **owner_and_mode(st))
 
 
 def read_unit(module, service):

@@ -33,6 +33,24 @@ def read_bytes(path):
         return None
 
 
+def owner_and_mode(st):
+    """Mode (octal string such as "0644"), uid and gid of an ``os.stat`` result: what the writers
+    here set on a file, and what a check of "would the writer change it" compares."""
+    return dict(mode="%04o" % (st.st_mode & 0o7777), uid=st.st_uid, gid=st.st_gid)
+
+
+def owner_and_mode_reasons(found, mode):
+    """Why a writer that sets root:root and ``mode`` would fix a file whose ``owner_and_mode`` is
+    ``found`` (a dict, possibly empty); [] when it would not."""
+    found = found or {}
+    reasons = []
+    if found.get("mode") != mode:
+        reasons.append("mode %s, not %s" % (found.get("mode", "unknown"), mode))
+    if found.get("uid") != 0 or found.get("gid") != 0:
+        reasons.append("owner %s:%s, not root:root" % (found.get("uid", "?"), found.get("gid", "?")))
+    return reasons
+
+
 def _fsync_dir(directory):
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -38,6 +38,7 @@ import hashlib
 import json
 import re
 
+from ansible_collections.containment.docker.plugins.module_utils.fileio import owner_and_mode_reasons
 from ansible_collections.containment.docker.plugins.module_utils.engine_version import (
     EngineVersionError,
     format_engine_version,
@@ -719,11 +720,7 @@ def profile_write_reasons(profile, host_file, mode=PROFILE_FILE_MODE):
         reasons.append("its syscall names were not checked with the host's libseccomp")
     elif host_file.get("check"):
         reasons.append("the profile check found: %s" % "; ".join(host_file["check"]))
-    if host_file.get("mode") != mode:
-        reasons.append("mode %s, not %s" % (host_file.get("mode", "unknown"), mode))
-    if host_file.get("uid") != 0 or host_file.get("gid") != 0:
-        reasons.append("owner %s:%s, not root:root" % (host_file.get("uid", "?"), host_file.get("gid", "?")))
-    return reasons
+    return reasons + owner_and_mode_reasons(host_file, mode)
 
 
 def _failed(result, host, profile_path, problems):

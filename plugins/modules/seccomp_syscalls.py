@@ -149,6 +149,7 @@ import socket
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.containment.docker.plugins.module_utils.fileio import owner_and_mode, read_bytes
 from ansible_collections.containment.docker.plugins.module_utils.libseccomp import (
     Resolver,
     load,
@@ -168,14 +169,10 @@ def describe_unknown(name, sources):
 def read_profile_file(path, lib, library):
     """What the seccomp role needs to know of the profile file at ``path`` (see profile_file).
     ``lib``: the loaded libseccomp, or None. Raises OSError when the file exists but cannot be read."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
+    data = read_bytes(path)
+    if data is None:
         return dict(exists=False)
-    st = os.stat(path)
-    report = dict(exists=True, sha256=hashlib.sha256(data).hexdigest(), mode="%04o" % (st.st_mode & 0o7777),
-                  uid=st.st_uid, gid=st.st_gid, check=None)
+    report = dict(exists=True, sha256=hashlib.sha256(data).hexdigest(), check=None, **owner_and_mode(os.stat(path)))
     try:
         profile = json.loads(data.decode("utf-8"))
     except ValueError:
